@@ -1,0 +1,237 @@
+"""Compile list sources into one immutable snapshot file (see snapshot_file for the layout).
+
+Sources are parsed once each into a spool of normalised keys, so memory stays flat however long
+the lists are; the trie is then built from the spools, and a second pass over them records which
+source and rule won for every key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import marisa_trie
+
+from filters.names import name_key
+from filters.never_block import NeverBlock
+from filters.parsers import EXCEPTION, SUBDOMAINS_ONLY, ParseReport, file_format, parse_file
+from filters.progress import Progress
+from filters.snapshot_file import NO_RECORD, write_snapshot
+from filters.sources import SourceSpec
+
+# Fewer marisa tries: faster lookups for a little more memory (measured in bench/).
+TRIE_OPTIONS = {"num_tries": 1}
+MAX_CONFLICT_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class CompileInput:
+    """A source to compile: a new download to vet, and the last good copy to fall back on."""
+
+    spec: SourceSpec
+    candidate: Path | None
+    last_good: Path | None = None
+    previous_entries: int | None = None
+
+
+@dataclass
+class SourceOutcome:
+    """What compiling one source did: which copy it used and why, and its counts."""
+
+    spec: SourceSpec
+    used: str = "none"  # new | last-good | none
+    format: str = "domains"
+    report: ParseReport = field(default_factory=ParseReport)
+    held: str | None = None
+    protected: list[tuple[str, str]] = field(default_factory=list)
+    protected_total: int = 0
+    shielded_total: int = 0
+    sha256: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Metadata for the snapshot and `blocklist stats`."""
+        return {
+            "name": self.spec.name,
+            "url": self.spec.url,
+            "category": self.spec.category,
+            "action": self.spec.action,
+            "format": self.format,
+            "used": self.used,
+            "held": self.held,
+            "sha256": self.sha256,
+            "never_block_conflicts": self.protected_total,
+            "never_block_examples": [list(p) for p in self.protected],
+            "shielded_by_never_block": self.shielded_total,
+            **self.report.to_json(),
+        }
+
+
+class SourceHeld(Exception):
+    """A new copy of a source failed a guard; the last good copy is used instead."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _spool_copy(
+    inp: CompileInput, path: Path, vet: bool, never_block: NeverBlock, spool: IO[str],
+    progress: Progress,
+) -> SourceOutcome:  # fmt: skip
+    """Parse one copy of a source into the spool, checking guards as it goes when `vet`."""
+    spec = inp.spec
+    outcome = SourceOutcome(spec=spec, format=file_format(path, spec.format))
+    extra = EXCEPTION if spec.action == "allow" else 0
+    start = spool.tell()
+    write = spool.write
+    bar = progress.counter(f"parse {spec.name}", unit=" names")
+    for count, (name, flags, line) in enumerate(
+        parse_file(path, outcome.format, outcome.report, extra), start=1
+    ):
+        key = name_key(name)
+        if not flags & EXCEPTION:
+            hit = never_block.protected_by(key)
+            if hit is not None:
+                outcome.protected_total += 1
+                if len(outcome.protected) < MAX_CONFLICT_EXAMPLES:
+                    outcome.protected.append((name, hit))
+                if vet:
+                    spool.seek(start)
+                    spool.truncate()
+                    bar.close()
+                    raise SourceHeld(f"would block must-never-block name {hit} (entry {name})")
+                continue
+            if never_block.shields(key):
+                outcome.shielded_total += 1
+        write(f"{key}\t{flags}\t{line}\n")
+        if not count & 0xFFFF:
+            bar.update(0x10000)
+    bar.close()
+    prev = inp.previous_entries
+    if vet and prev and outcome.report.entries * 2 < prev:
+        spool.seek(start)
+        spool.truncate()
+        raise SourceHeld(f"shrank from {prev} to {outcome.report.entries} entries")
+    outcome.sha256 = _sha256(path)
+    return outcome
+
+
+def spool_source(
+    inp: CompileInput, never_block: NeverBlock, spool: IO[str], force: bool, progress: Progress
+) -> SourceOutcome:
+    """Use the new copy if it passes the guards (or `force`), else the last good one."""
+    held = None
+    if inp.candidate is not None:
+        try:
+            outcome = _spool_copy(inp, inp.candidate, not force, never_block, spool, progress)
+            outcome.used = "new"
+            return outcome
+        except SourceHeld as exc:
+            held = str(exc)
+            progress.say(f"{inp.spec.name}: held back: {held}; keeping the last good copy")
+    if inp.last_good is not None and inp.last_good.exists():
+        outcome = _spool_copy(inp, inp.last_good, False, never_block, spool, progress)
+        outcome.used = "last-good"
+    else:
+        outcome = SourceOutcome(spec=inp.spec)
+    outcome.held = held
+    return outcome
+
+
+def _spool_keys(paths: list[Path]) -> Iterator[str]:
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                yield line[: line.index("\t")]
+
+
+def _rank(flags: int) -> tuple[bool, bool]:
+    """Exceptions first, then entries that cover the name itself; lower sorts first."""
+    return (not flags & EXCEPTION, bool(flags & SUBDOMAINS_ONLY))
+
+
+def _attribute(
+    trie: marisa_trie.Trie, spools: list[Path], progress: Progress
+) -> tuple[array[int], array[int], list[tuple[int, int]]]:
+    """For every key, the (source, flags) that wins, and the line it came from."""
+    records = array("H", [NO_RECORD]) * len(trie)
+    lines = array("I", [0]) * len(trie)
+    attrs: dict[tuple[int, int], int] = {}
+    attr_list: list[tuple[int, int]] = []
+    key_id = trie.key_id
+    bar = progress.counter("attribute entries", unit=" names")
+    for source_index, spool_path in enumerate(spools):
+        with spool_path.open(encoding="utf-8") as fh:
+            for count, row in enumerate(fh, start=1):
+                if not count & 0xFFFF:
+                    bar.update(0x10000)
+                key, flag_text, line_text = row.split("\t")
+                flags = int(flag_text)
+                kid = key_id(key)
+                current = records[kid]
+                if current != NO_RECORD and _rank(flags) >= _rank(attr_list[current][1]):
+                    continue  # an earlier source, or a stronger entry, already won
+                attr = attrs.get((source_index, flags))
+                if attr is None:
+                    attr = attrs[(source_index, flags)] = len(attr_list)
+                    attr_list.append((source_index, flags))
+                records[kid] = attr
+                lines[kid] = int(line_text)
+    bar.close()
+    return records, lines, attr_list
+
+
+def compile_snapshot(
+    inputs: list[CompileInput],
+    never_block: NeverBlock,
+    out_path: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    snapshot_id: str | None = None,
+) -> dict[str, Any]:
+    """Compile sources (in priority order) into `out_path`; returns the snapshot metadata."""
+    progress = progress or Progress(enabled=False)
+    started = time.monotonic()
+    spool_dir = out_path.parent
+    spools: list[Path] = []
+    outcomes: list[SourceOutcome] = []
+    try:
+        for inp in inputs:
+            spool_path = spool_dir / f".spool-{os.getpid()}-{len(spools)}.tmp"
+            spools.append(spool_path)
+            with spool_path.open("w+", encoding="utf-8") as spool:
+                outcomes.append(spool_source(inp, never_block, spool, force, progress))
+        progress.say("building the name index")
+        trie = marisa_trie.Trie(_spool_keys(spools), **TRIE_OPTIONS)
+        records, lines, attr_list = _attribute(trie, spools, progress)
+    finally:
+        for spool_path in spools:
+            spool_path.unlink(missing_ok=True)
+    created = datetime.now(UTC)
+    meta: dict[str, Any] = {
+        "id": snapshot_id or created.strftime("%Y%m%dT%H%M%S%fZ"),
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "keys": len(trie),
+        "sources": [o.to_json() for o in outcomes],
+        "attrs": [list(a) for a in attr_list],
+        "never_block": len(never_block.names),
+    }
+    progress.say(f"writing snapshot ({len(trie)} names)")
+    with out_path.open("wb") as fh:
+        meta["compile_seconds"] = round(time.monotonic() - started, 2)
+        write_snapshot(fh, trie.tobytes(), records, lines, meta)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return meta

@@ -1,0 +1,82 @@
+"""The blocklist engine every filter asks: `lookup(name)` gives a Verdict; `refresh()` hot-swaps.
+
+Lookups read one attribute tuple and never take a lock, so a swap (one attribute assignment)
+cannot make a lookup fail; an old snapshot is unmapped when its last lookup has finished.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from filters.names import InvalidName, normalise_name, query_key
+from filters.never_block import NeverBlock
+from filters.overlay import Overlay, OverlayEntry
+from filters.snapshot import Snapshot
+from filters.staff import AuditLog, staff_entries
+from filters.store import SnapshotStore
+from filters.verdict import UNLISTED, Tier, Verdict
+
+
+def build_overlay(never_block: NeverBlock, audit: AuditLog) -> Overlay:
+    """Never-block names plus the staff entries in force."""
+    entries = [OverlayEntry(n, Tier.NEVER_BLOCK, source="never-block") for n in never_block.names]
+    for entry in staff_entries(audit.events()).values():
+        tier = Tier.STAFF_BLOCK if entry.action == "add" else Tier.STAFF_ALLOW
+        entries.append(OverlayEntry(entry.name, tier, entry.category, entry.reason, "staff"))
+    return Overlay(entries)
+
+
+class BlocklistEngine:
+    """Answers lookups from the current snapshot and overlay; picks up new ones on refresh()."""
+
+    def __init__(self, state_dir: Path, never_block: NeverBlock | None = None) -> None:
+        self.store = SnapshotStore(state_dir)
+        self.never_block = never_block or NeverBlock.load()
+        self.audit = AuditLog(self.store.audit_path)
+        self._refresh_lock = threading.Lock()
+        self._snapshot_path: Path | None = None
+        self._audit_signature: tuple[int, int] | None = None
+        self._snapshot: Snapshot | None = None
+        self._overlay = build_overlay(self.never_block, self.audit)
+        self.refresh()
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot now answering lookups."""
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Load a newer snapshot or staff edits if there are any; True if anything changed."""
+        with self._refresh_lock:
+            changed = False
+            path = self.store.current_path()
+            if path != self._snapshot_path:
+                # Load fully before the swap, so lookups only ever see a working snapshot.
+                self._snapshot = Snapshot(path) if path is not None else None
+                self._snapshot_path = path
+                changed = True
+            signature = self.audit.signature()
+            if signature != self._audit_signature:
+                self._overlay = build_overlay(self.never_block, self.audit)
+                self._audit_signature = signature
+                changed = True
+            return changed
+
+    def lookup(self, name: str) -> Verdict:
+        """The verdict for a name as queried (any case, trailing dot or not, Unicode or not)."""
+        if not name.isascii():
+            try:
+                name = normalise_name(name)
+            except InvalidName:
+                return UNLISTED
+        key = query_key(name)
+        verdict = self._overlay.match(key)
+        if verdict is not None:
+            return verdict
+        snapshot = self._snapshot
+        if snapshot is not None:
+            listed = snapshot.match(key)
+            if listed is not None:
+                return listed
+        return UNLISTED

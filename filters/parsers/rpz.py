@@ -1,0 +1,72 @@
+"""DNS response-policy zones: `name CNAME .` blocks, `CNAME rpz-passthru.` exceptions.
+
+Only QNAME triggers are used; IP, NSDNAME and client-IP triggers need data this engine does not
+have and are rejected with their own reason.
+"""
+
+from __future__ import annotations
+
+from filters.parsers.base import EXCEPTION, RawEntries, Rejected
+
+_RECORD_CLASSES = frozenset({"in", "ch", "hs"})
+_NON_QNAME_TRIGGERS = (".rpz-ip", ".rpz-nsip", ".rpz-nsdname", ".rpz-client-ip")
+_ZONE_RECORDS = frozenset({"soa", "ns"})
+# Answers that block: NXDOMAIN, NODATA, drop, or local data pointing elsewhere.
+_BLOCKING_TYPES = frozenset({"a", "aaaa", "txt"})
+
+
+class RpzLineParser:
+    """Stateful: tracks $ORIGIN and multi-line SOA parentheses across lines."""
+
+    def __init__(self) -> None:
+        self.origin = ""
+        self._in_parens = False
+
+    def __call__(self, line: str) -> RawEntries:
+        """Parse one zone-file line."""
+        if ";" in line:
+            line = line.split(";", 1)[0]
+        if self._in_parens:
+            if ")" in line:
+                self._in_parens = False
+            return ()
+        words = line.split()
+        if not words:
+            return ()
+        if words[0].startswith("$"):
+            if words[0].upper() == "$ORIGIN" and len(words) > 1:
+                self.origin = words[1].lower().rstrip(".")
+            return ()
+        if line[0] in " \t":
+            return ()  # a record for the previous owner (the zone's NS lines)
+        owner, rest = words[0], [w.lower() for w in words[1:]]
+        while rest and (rest[0].isdigit() or rest[0] in _RECORD_CLASSES):
+            rest = rest[1:]  # optional TTL and class
+        if not rest:
+            raise Rejected("record without a type")
+        rtype, rdata = rest[0], rest[1:]
+        if rtype in _ZONE_RECORDS or owner == "@":
+            if "(" in line and ")" not in line:
+                self._in_parens = True
+            return ()
+        name = self._absolute(owner)
+        if name.endswith(_NON_QNAME_TRIGGERS):
+            raise Rejected("non-qname trigger")
+        if rtype == "cname" and rdata:
+            target = rdata[0]
+            if target == "rpz-passthru.":
+                return ((name, EXCEPTION),)
+            if target in (".", "*.", "rpz-drop.") or not target.startswith("rpz-"):
+                return ((name, 0),)
+            raise Rejected(f"unsupported policy {target}")
+        if rtype in _BLOCKING_TYPES:
+            return ((name, 0),)
+        raise Rejected(f"unsupported record type {rtype.upper()}")
+
+    def _absolute(self, owner: str) -> str:
+        """Owner names in an RPZ are relative to the zone; strip the origin if written out."""
+        if owner.endswith("."):
+            owner = owner[:-1]
+            if self.origin and owner.lower().endswith("." + self.origin):
+                owner = owner[: -len(self.origin) - 1]
+        return owner

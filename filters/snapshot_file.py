@@ -1,0 +1,109 @@
+"""The on-disk layout of a compiled snapshot: one immutable, mmap-able file.
+
+    header | marisa trie (page-aligned) | records uint16[n] | lines uint32[n] | metadata JSON
+
+Records index the attribution table in the metadata (source and flags of the entry that won
+for each key); line numbers are only read by staff tools, so their pages stay on disk. All
+integers are little-endian.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import struct
+import sys
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+MAGIC = b"HGSNAP\x00\x01"
+FORMAT_VERSION = 1
+_HEADER = struct.Struct("<8sIIQQQQQQQQQ")
+PAGE = 4096
+NO_RECORD = 0xFFFF
+
+
+class SnapshotError(Exception):
+    """A snapshot file is missing, truncated or not ours."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each section of a snapshot file lies."""
+
+    n_keys: int
+    trie_off: int
+    trie_len: int
+    rec_off: int
+    line_off: int
+    meta_off: int
+    meta_len: int
+    total: int
+
+
+def _pad(fh: BinaryIO, align: int) -> None:
+    gap = -fh.tell() % align
+    fh.write(b"\0" * gap)
+
+
+def write_snapshot(
+    fh: BinaryIO, trie_bytes: bytes, records: array[int], lines: array[int], meta: dict[str, Any]
+) -> int:
+    """Write every section to an open binary file; returns the total size."""
+    if sys.byteorder != "little":  # pragma: no cover - the gateways we target are little-endian
+        records.byteswap()
+        lines.byteswap()
+    n = len(records)
+    fh.write(b"\0" * _HEADER.size)
+    _pad(fh, PAGE)
+    trie_off = fh.tell()
+    fh.write(trie_bytes)
+    _pad(fh, 8)
+    rec_off = fh.tell()
+    fh.write(records.tobytes())
+    _pad(fh, 8)
+    line_off = fh.tell()
+    fh.write(lines.tobytes())
+    meta_off = fh.tell()
+    meta_bytes = json.dumps(meta, separators=(",", ":")).encode()
+    fh.write(meta_bytes)
+    total = fh.tell()
+    fh.seek(0)
+    fh.write(
+        _HEADER.pack(
+            MAGIC, FORMAT_VERSION, _HEADER.size, n, trie_off, len(trie_bytes),
+            rec_off, line_off, meta_off, len(meta_bytes), total, 0,
+        )
+    )  # fmt: skip
+    fh.seek(total)
+    return total
+
+
+def read_layout(mm: mmap.mmap, path: Path) -> Layout:
+    """Check the header and that the file is as long as it says; no partial file passes."""
+    if len(mm) < _HEADER.size:
+        raise SnapshotError(f"{path}: too short to be a snapshot")
+    fields = _HEADER.unpack_from(mm, 0)
+    magic, version, _hsize, n, trie_off, trie_len, rec_off, line_off, meta_off, meta_len = fields[
+        :10
+    ]
+    total = fields[10]
+    if magic != MAGIC:
+        raise SnapshotError(f"{path}: not a hotspot-gateway snapshot")
+    if version != FORMAT_VERSION:
+        raise SnapshotError(
+            f"{path}: snapshot format {version}, this version reads {FORMAT_VERSION}"
+        )
+    if total != len(mm) or meta_off + meta_len != total:
+        raise SnapshotError(f"{path}: truncated or damaged ({len(mm)} of {total} bytes)")
+    return Layout(n, trie_off, trie_len, rec_off, line_off, meta_off, meta_len, total)
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """Only the metadata of a snapshot, for listings."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        layout = read_layout(mm, path)
+        meta: dict[str, Any] = json.loads(mm[layout.meta_off : layout.total])
+        return meta

@@ -1,0 +1,229 @@
+"""`hotspot-gateway blocklist ...`: the security staff's commands, thin adapters over filters/."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from filters.engine import BlocklistEngine
+from filters.fetch import FetchLimits
+from filters.names import InvalidName, name_key, normalise_name
+from filters.never_block import NeverBlock
+from filters.progress import Progress
+from filters.snapshot_file import SnapshotError
+from filters.staff import AuditEvent, AuditLog, staff_entries, utc_now
+from filters.store import SnapshotStore, StoreError
+from filters.update import UpdateSettings, run_rollback, run_update
+from filters.verdict import Verdict
+from gateway.blocklist_report import print_audit, print_stats
+from gateway.config import GatewayConfig, effective_sources, load_config
+from gateway.errors import CommandFailed, UsageError
+
+AddOptions = Callable[[argparse.ArgumentParser], None]
+
+
+def add_blocklist_commands(commands: Any, add_common: AddOptions) -> None:
+    """Register `blocklist` and its subcommands."""
+    blocklist = commands.add_parser("blocklist", help="update, inspect and edit the blocklists")
+    sub = blocklist.add_subparsers(dest="action", required=True, parser_class=type(blocklist))
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> Any:
+        parser = sub.add_parser(name, help=help_text, description=help_text)
+        add_common(parser)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    update = command("update", cmd_update, "fetch every source and swap in a new snapshot")
+    update.add_argument("--force", action="store_true", help="accept sources the guards hold")
+    update.add_argument("--quiet", action="store_true", help="print only the summary")
+    check = command("check", cmd_check, "say whether a name is blocked, and by which rule")
+    check.add_argument("name", help="a domain name (or a URL: its host is checked)")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    add = command("add", cmd_add, "block a name and its subdomains (staff entry)")
+    add.add_argument("name")
+    add.add_argument("--category", required=True)
+    add.add_argument("--reason", required=True)
+    allow = command("allow", cmd_allow, "allow a name and its subdomains (staff entry)")
+    allow.add_argument("name")
+    allow.add_argument("--reason", required=True)
+    remove = command("remove", cmd_remove, "remove the staff entry for a name")
+    remove.add_argument("name")
+    remove.add_argument("--reason", default=None)
+    command("rollback", cmd_rollback, "put the previous snapshot back in force")
+    stats = command("stats", cmd_stats, "per source: entries, rejected lines, last update, age")
+    stats.add_argument("--json", action="store_true")
+    audit = command("audit", cmd_audit, "show the audit log (who, when, what, why)")
+    audit.add_argument("--json", action="store_true")
+    audit.add_argument("--limit", type=int, default=50, help="newest N events (0: all)")
+
+
+def _config(args: argparse.Namespace) -> GatewayConfig:
+    return load_config(args.config)
+
+
+def _state_dir(config: GatewayConfig) -> Path:
+    return config.blocklists.state_dir
+
+
+def _name_argument(raw: str) -> str:
+    """A name as staff type it: any case, Unicode, or a pasted URL."""
+    text = raw.strip()
+    if "://" in text:
+        text = urllib.parse.urlsplit(text).hostname or ""
+    try:
+        return normalise_name(text)
+    except InvalidName as exc:
+        raise UsageError(f"not a valid domain name {raw!r}: {exc.reason}") from None
+
+
+def _reason_argument(raw: str | None, required: bool = True) -> str | None:
+    if raw is None or not raw.strip():
+        if required:
+            raise UsageError("--reason must say why (it goes into the audit log)")
+        return None
+    if "\n" in raw or len(raw) > 500:
+        raise UsageError("--reason must be one line of at most 500 characters")
+    return raw.strip()
+
+
+def _engine(config: GatewayConfig) -> BlocklistEngine:
+    try:
+        return BlocklistEngine(_state_dir(config))
+    except (SnapshotError, OSError) as exc:
+        raise CommandFailed(f"cannot load the blocklist snapshot: {exc}") from None
+
+
+def format_verdict(name: str, verdict: Verdict) -> str:
+    """The one-line answer of `blocklist check`."""
+    if verdict.blocked:
+        return (
+            f"blocked {name} category={verdict.category} source={verdict.source} "
+            f"rule={shlex.quote(verdict.rule or '')}"
+        )
+    if verdict.listed is None:
+        return f"allowed {name}"
+    text = f"allowed {name} by={verdict.tier.label} source={verdict.source} "
+    text += f"rule={shlex.quote(verdict.rule or '')}"
+    if verdict.reason:
+        text += f" reason={shlex.quote(verdict.reason)}"
+    return text
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """`blocklist check NAME`."""
+    name = _name_argument(args.name)
+    engine = _engine(_config(args))
+    if engine.snapshot is None:
+        print("note: no snapshot yet; run `blocklist update` (staff entries still apply)",
+              file=sys.stderr)  # fmt: skip
+    verdict = engine.lookup(name)
+    if args.json:
+        print(json.dumps(verdict.to_json(name), ensure_ascii=False))
+    else:
+        print(format_verdict(name, verdict))
+    return 0
+
+
+def _record_staff_edit(args: argparse.Namespace, action: str, category: str | None) -> int:
+    config = _config(args)
+    name = _name_argument(args.name)
+    reason = _reason_argument(args.reason, required=action != "remove")
+    store = SnapshotStore(_state_dir(config))
+    store.ensure()
+    audit = AuditLog(store.audit_path)
+    if action == "remove" and name not in staff_entries(audit.events()):
+        raise UsageError(f"no staff entry for {name} (list entries are overridden with `allow`)")
+    if action == "add":
+        shield = NeverBlock.load().shields(name_key(name))
+        if shield is not None:
+            raise UsageError(f"{name} is covered by the must-never-block entry {shield}")
+    # Journalled (and fsync'd) before it takes effect: the audit log is the source of truth.
+    audit.append(AuditEvent(utc_now(), args.user, action, name, category, reason))
+    verdict = _engine(config).lookup(name)
+    print(format_verdict(name, verdict))
+    if action == "add" and not verdict.blocked:
+        print(f"warning: {name} stays allowed by {verdict.tier.label} {verdict.listed}",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """`blocklist add NAME --category C --reason R`."""
+    categories = _config(args).blocklists.categories
+    if args.category not in categories:
+        raise UsageError(
+            f"--category must be one of {', '.join(categories)}, got {args.category!r}"
+        )
+    return _record_staff_edit(args, "add", args.category)
+
+
+def cmd_allow(args: argparse.Namespace) -> int:
+    """`blocklist allow NAME --reason R`."""
+    return _record_staff_edit(args, "allow", None)
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """`blocklist remove NAME`."""
+    return _record_staff_edit(args, "remove", None)
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    """`blocklist update [--force]`."""
+    config = _config(args)
+    bl = config.blocklists
+    settings = UpdateSettings(
+        state_dir=bl.state_dir,
+        sources=effective_sources(bl),
+        keep_snapshots=bl.keep_snapshots,
+        limits=FetchLimits(bl.fetch_timeout, bl.fetch_retries, bl.max_source_size),
+    )
+    progress = Progress(enabled=not args.quiet)
+    try:
+        result = run_update(settings, NeverBlock.load(), user=args.user, force=args.force,
+                            progress=progress)  # fmt: skip
+    except (StoreError, SnapshotError, OSError) as exc:
+        raise CommandFailed(f"update failed, the previous snapshot stays in force: {exc}") from None
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for name, why in result.held.items():
+        print(f"held back: {name}: {why} (use --force to accept it)", file=sys.stderr)
+    failed = {n: s for n, s in result.fetched.items() if s.startswith("failed")}
+    for name, status in failed.items():
+        print(f"warning: {name}: {status}", file=sys.stderr)
+    verb = "unchanged" if result.unchanged else "published"
+    print(f"snapshot {result.meta['id']} {verb}: {result.meta['keys']} names "
+          f"from {len(result.meta['sources'])} sources")  # fmt: skip
+    return 1 if failed and len(failed) == len(result.fetched) else 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """`blocklist rollback`."""
+    config = _config(args)
+    try:
+        previous = run_rollback(_state_dir(config), user=args.user)
+    except StoreError as exc:
+        raise CommandFailed(str(exc)) from None
+    print(f"rolled back to snapshot {previous.stem}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """`blocklist stats`."""
+    config = _config(args)
+    print_stats(SnapshotStore(_state_dir(config)), as_json=args.json)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """`blocklist audit`."""
+    config = _config(args)
+    if args.limit < 0:
+        raise UsageError("--limit must be 0 (all) or more")
+    print_audit(AuditLog(SnapshotStore(_state_dir(config)).audit_path), args.limit, args.json)
+    return 0
