@@ -111,8 +111,9 @@ def _spool_copy(
                     spool.truncate()
                     bar.close()
                     raise SourceHeld(f"would block must-never-block name {hit} (entry {name})")
-                continue
-            if never_block.shields(key):
+                # Kept when accepted: it still blocks the rest of its subtree, and the
+                # never-block layer shields the protected names at lookup time.
+            elif never_block.shields(key):
                 outcome.shielded_total += 1
         write(f"{key}\t{flags}\t{line}\n")
         if not count & 0xFFFF:
@@ -200,6 +201,7 @@ def compile_snapshot(
     force: bool = False,
     progress: Progress | None = None,
     snapshot_id: str | None = None,
+    extra_meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compile sources (in priority order) into `out_path`; returns the snapshot metadata."""
     progress = progress or Progress(enabled=False)
@@ -227,6 +229,7 @@ def compile_snapshot(
         "sources": [o.to_json() for o in outcomes],
         "attrs": [list(a) for a in attr_list],
         "never_block": len(never_block.names),
+        **(extra_meta or {}),
     }
     progress.say(f"writing snapshot ({len(trie)} names)")
     with out_path.open("wb") as fh:

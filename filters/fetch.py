@@ -98,6 +98,7 @@ def _fetch_once(
                 size=size,
             )
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open otherwise
         if exc.code == 304:
             return FetchResult(not_modified=True)
         transient = exc.code >= 500 or exc.code in (408, 429)

@@ -61,7 +61,7 @@ class AuditLog:
         """Durably append one event; concurrent writers are serialised with a file lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._end_torn_line(fd)

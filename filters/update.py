@@ -50,7 +50,7 @@ class UpdateResult:
                 examples = ", ".join(f"{e} (covers {n})" for e, n in s["never_block_examples"])
                 out.append(
                     f"{s['name']}: {s['never_block_conflicts']} entries would block "
-                    f"must-never-block names and are ignored, e.g. {examples}"
+                    f"must-never-block names, which stay allowed, e.g. {examples}"
                 )
         return out
 
@@ -85,8 +85,10 @@ def run_update(
                 pass  # a damaged current snapshot: rebuild it below
         tmp = store.new_snapshot_temp()
         try:
-            meta = compile_snapshot(inputs, never_block, tmp, force=force, progress=progress)
-            meta["spec"] = signature
+            meta = compile_snapshot(
+                inputs, never_block, tmp, force=force, progress=progress,
+                extra_meta={"spec": signature},
+            )  # fmt: skip
             _promote_new_copies(store, inputs, meta)
             path = store.publish(tmp, meta["id"])
         finally:

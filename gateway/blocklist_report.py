@@ -91,7 +91,12 @@ def print_stats(store: SnapshotStore, as_json: bool) -> None:
             if s.get("held"):
                 print(f"    held back: {s['held']}")
             if s.get("never_block_conflicts"):
-                print(f"    ignored {s['never_block_conflicts']} entries on the never-block list")
+                print(
+                    f"    {s['never_block_conflicts']} entries would block must-never-block "
+                    "names (those names stay allowed)"
+                )
+            if s.get("shielded_by_never_block"):
+                print(f"    {s['shielded_by_never_block']} entries under must-never-block names")
     staff = data["staff"]
     print(f"staff entries: {staff['block']} blocked, {staff['allow']} allowed")
     print(f"snapshots kept for rollback: {', '.join(data['snapshots_kept']) or 'none'}")

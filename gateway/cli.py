@@ -65,7 +65,10 @@ def _operator_name() -> str:
 def cli_logic(argv: Sequence[str]) -> int:
     """Run one command; returns the exit code instead of exiting, for tests."""
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    try:
+        args = parser.parse_args(list(argv))
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if getattr(args, "user", "unset") is None:
         args.user = _operator_name()
     try:
