@@ -16,6 +16,8 @@ from filters.rules import render_rule
 from filters.snapshot_file import NO_RECORD, SnapshotError, read_layout
 from filters.verdict import Tier, Verdict
 
+ENTRY_CACHE_SIZE = 100_000
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -54,6 +56,7 @@ class Snapshot:
             SourceInfo(s["name"], s["category"], s["format"]) for s in self.meta["sources"]
         )
         self._attrs: list[tuple[int, int]] = [(a[0], a[1]) for a in self.meta["attrs"]]
+        self._entry_cache: dict[str, tuple[Verdict | None, bool]] = {}
         # Bound once: the lookup fast path is this single C call.
         self.prefixes = self._trie.prefixes
 
@@ -78,31 +81,43 @@ class Snapshot:
         Exceptions beat blocks; within a tier the most specific (longest) entry decides,
         because it says the most about the name.
         """
-        best: tuple[int, int, str, int] | None = None  # (tier, -len, key, attr)
+        best: Verdict | None = None
+        best_rank = (Tier.NONE, 0)
+        cache = self._entry_cache
         for hit in hits:
-            key_id = self._trie.key_id(hit)
-            attr_index = self._records[key_id]
-            if attr_index == NO_RECORD:
-                continue
-            _source, flags = self._attrs[attr_index]
-            if flags & SUBDOMAINS_ONLY and len(hit) == len(key):
+            entry = cache.get(hit)
+            if entry is None:
+                entry = self._entry(hit)
+            verdict, subdomains_only = entry
+            if verdict is None or (subdomains_only and len(hit) == len(key)):
                 continue  # "*.name" does not cover the name itself
+            rank = (verdict.tier, -len(hit))
+            if rank < best_rank:
+                best, best_rank = verdict, rank
+        return best
+
+    def _entry(self, hit: str) -> tuple[Verdict | None, bool]:
+        """The verdict a listed key gives, cached: popular names are asked for again and again."""
+        key_id = self._trie.key_id(hit)
+        attr_index = self._records[key_id]
+        if attr_index == NO_RECORD:
+            entry: tuple[Verdict | None, bool] = (None, False)
+        else:
+            source_index, flags = self._attrs[attr_index]
+            source = self.sources[source_index]
+            listed = key_name(hit)
             tier = Tier.LIST_EXCEPTION if flags & EXCEPTION else Tier.LIST_BLOCK
-            candidate = (int(tier), -len(hit), hit, attr_index)
-            if best is None or candidate < best:
-                best = candidate
-        if best is None:
-            return None
-        tier_value, _, hit, attr_index = best
-        source_index, flags = self._attrs[attr_index]
-        source = self.sources[source_index]
-        listed = key_name(hit)
-        return Verdict(
-            blocked=tier_value == Tier.LIST_BLOCK,
-            tier=Tier(tier_value),
-            category=source.category,
-            source=source.name,
-            rule=render_rule(source.format, listed, flags),
-            listed=listed,
-            line=self._lines[self._trie.key_id(hit)],
-        )
+            verdict = Verdict(
+                blocked=tier == Tier.LIST_BLOCK,
+                tier=tier,
+                category=source.category,
+                source=source.name,
+                rule=render_rule(source.format, listed, flags),
+                listed=listed,
+                line=self._lines[key_id],
+            )
+            entry = (verdict, bool(flags & SUBDOMAINS_ONLY))
+        if len(self._entry_cache) >= ENTRY_CACHE_SIZE:
+            self._entry_cache.clear()  # crude but bounded; refills with what is asked now
+        self._entry_cache[hit] = entry
+        return entry
