@@ -36,7 +36,8 @@ def normalise_name(raw: str) -> str:
     if not name:
         raise InvalidName("empty name")
     if not name.isascii():
-        name = _to_ascii(name)
+        # Mapping can turn a fullwidth or ideographic full stop at the end into ".".
+        name = _to_ascii(name).removesuffix(".")
     name = name.lower()
     if _VALID_ASCII.fullmatch(name) and len(name) <= MAX_NAME_LENGTH:
         if _IPV4ISH.fullmatch(name) and name.count(".") == 3:
@@ -50,7 +51,13 @@ def _to_ascii(name: str) -> str:
     if any(not ch.isprintable() or "\udc80" <= ch <= "\udcff" for ch in name):
         raise InvalidName("binary data")
     try:
-        return idna.encode(name, uts46=True, transitional=False).decode("ascii")
+        mapped = idna.uts46_remap(name, std3_rules=False, transitional=False)
+        # Only Unicode labels go through IDNA: idna.encode would also hold ASCII labels to
+        # host-name rules and reject "_dmarc" beside a Unicode label.
+        return ".".join(
+            label if label.isascii() else idna.alabel(label).decode("ascii")
+            for label in mapped.split(".")
+        )
     except (idna.IDNAError, UnicodeError):
         raise InvalidName("invalid internationalised name") from None
 

@@ -87,13 +87,21 @@ def parse_lines(
         report.lines = number
         try:
             raw_entries = parse_line(line)
-            for raw, flags in raw_entries:
-                name, flags = entry_from_raw(raw, flags | extra_flags)
-                report.entries += 1
-                yield name, flags, number
-        except InvalidName as exc:
-            report.reject(exc.reason, number, line)
         except Rejected as exc:
             report.reject(exc.reason, number, line)
+            continue
         except Ignored as exc:
             report.ignored[exc.reason] += 1
+            continue
+        invalid: InvalidName | None = None
+        for raw, flags in raw_entries:
+            # One bad name on a hosts or dnsmasq line must not cost the good ones beside it.
+            try:
+                name, flags = entry_from_raw(raw, flags | extra_flags)
+            except InvalidName as exc:
+                invalid = invalid or exc
+                continue
+            report.entries += 1
+            yield name, flags, number
+        if invalid is not None:
+            report.reject(invalid.reason, number, line)

@@ -40,6 +40,9 @@ def detect_format(lines: Iterable[str]) -> str:
             votes[vote] += 1
     if not votes:
         return "domains"
+    # A plain name is a valid adblock rule too: any `||` rule among plain names means adblock.
+    if votes["adblock"] and set(votes) <= {"adblock", "domains"}:
+        return "adblock"
     # RPZ and adblock headers are decisive: their bodies can look like plain names.
     for decisive in ("rpz", "adblock", "dnsmasq"):
         if votes[decisive] * 4 >= sum(votes.values()):

@@ -12,6 +12,8 @@ def parse_dnsmasq_line(line: str) -> RawEntries:
     text = line.strip()
     if not text or text.startswith("#"):
         return ()
+    for space in (" #", "\t#"):  # dnsmasq reads "#" after white space as a comment
+        text = text.split(space, 1)[0].rstrip()
     directive, sep, rest = text.partition("=")
     if not sep or directive + "=" not in _DIRECTIVES:
         raise Rejected("not an address=, server= or local= line")

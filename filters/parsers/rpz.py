@@ -6,9 +6,12 @@ have and are rejected with their own reason.
 
 from __future__ import annotations
 
+import re
+
 from filters.parsers.base import EXCEPTION, RawEntries, Rejected
 
 _RECORD_CLASSES = frozenset({"in", "ch", "hs"})
+_TTL = re.compile(r"(?:\d+[smhdw]?)+")
 _NON_QNAME_TRIGGERS = (".rpz-ip", ".rpz-nsip", ".rpz-nsdname", ".rpz-client-ip")
 _ZONE_RECORDS = frozenset({"soa", "ns"})
 # Answers that block: NXDOMAIN, NODATA, drop, or local data pointing elsewhere.
@@ -20,6 +23,7 @@ class RpzLineParser:
 
     def __init__(self) -> None:
         self.origin = ""
+        self.apex: str | None = None  # the zone's own name: the first $ORIGIN
         self._in_parens = False
 
     def __call__(self, line: str) -> RawEntries:
@@ -36,11 +40,13 @@ class RpzLineParser:
         if words[0].startswith("$"):
             if words[0].upper() == "$ORIGIN" and len(words) > 1:
                 self.origin = words[1].lower().rstrip(".")
+                if self.apex is None:
+                    self.apex = self.origin
             return ()
         if line[0] in " \t":
             return ()  # a record for the previous owner (the zone's NS lines)
         owner, rest = words[0], [w.lower() for w in words[1:]]
-        while rest and (rest[0].isdigit() or rest[0] in _RECORD_CLASSES):
+        while rest and (_TTL.fullmatch(rest[0]) or rest[0] in _RECORD_CLASSES):
             rest = rest[1:]  # optional TTL and class
         if not rest:
             raise Rejected("record without a type")
@@ -64,9 +70,13 @@ class RpzLineParser:
         raise Rejected(f"unsupported record type {rtype.upper()}")
 
     def _absolute(self, owner: str) -> str:
-        """Owner names in an RPZ are relative to the zone; strip the origin if written out."""
+        """The trigger name: the owner made absolute (RFC 1035), less the zone's own name."""
         if owner.endswith("."):
-            owner = owner[:-1]
-            if self.origin and owner.lower().endswith("." + self.origin):
-                owner = owner[: -len(self.origin) - 1]
-        return owner
+            full = owner[:-1]
+        elif self.origin:
+            full = f"{owner}.{self.origin}"
+        else:
+            return owner  # no $ORIGIN: owners are the trigger names as written
+        if self.apex and full.lower().endswith("." + self.apex):
+            return full[: -len(self.apex) - 1]
+        return full
