@@ -84,3 +84,19 @@ class BlocklistEngine:
             if hits:
                 return snapshot.explain(key, hits) or UNLISTED
         return UNLISTED
+
+    def explain(self, name: str) -> Verdict:
+        """Like lookup, plus the line number of the list entry that decided it (staff tools)."""
+        verdict = self.lookup(name)
+        snapshot = self._snapshot
+        if (
+            snapshot is not None
+            and verdict.listed is not None
+            and verdict.tier
+            in (
+                Tier.LIST_BLOCK,
+                Tier.LIST_EXCEPTION,
+            )
+        ):
+            return verdict._replace(line=snapshot.line_of(verdict.listed))
+        return verdict

@@ -10,13 +10,14 @@ from typing import Any
 
 import marisa_trie
 
-from filters.names import key_name
+from filters.names import key_name, name_key
 from filters.parsers.base import EXCEPTION, SUBDOMAINS_ONLY
 from filters.rules import render_rule
 from filters.snapshot_file import NO_RECORD, SnapshotError, read_layout
 from filters.verdict import Tier, Verdict
 
-ENTRY_CACHE_SIZE = 100_000
+# Small on purpose: it holds the popular blocked names, not a copy of the list.
+ENTRY_CACHE_SIZE = 8192
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,16 @@ class Snapshot:
                 source=source.name,
                 rule=render_rule(source.format, listed, flags),
                 listed=listed,
-                line=self._lines[key_id],
             )
             entry = (verdict, bool(flags & SUBDOMAINS_ONLY))
         if len(self._entry_cache) >= ENTRY_CACHE_SIZE:
             self._entry_cache.clear()  # crude but bounded; refills with what is asked now
         self._entry_cache[hit] = entry
         return entry
+
+    def line_of(self, listed: str) -> int | None:
+        """The list line where `listed` stands; read only for staff, so its pages stay cold."""
+        key = name_key(listed)
+        if key not in self._trie:
+            return None
+        return int(self._lines[self._trie.key_id(key)])

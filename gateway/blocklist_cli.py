@@ -122,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if engine.snapshot is None:
         print("note: no snapshot yet; run `blocklist update` (staff entries still apply)",
               file=sys.stderr)  # fmt: skip
-    verdict = engine.lookup(name)
+    verdict = engine.explain(name)
     if args.json:
         print(json.dumps(verdict.to_json(name), ensure_ascii=False))
     else:
