@@ -1,8 +1,8 @@
 """Compile list sources into one immutable snapshot file (see snapshot_file for the layout).
 
 Sources are parsed once each into a spool of normalised keys, so memory stays flat however long
-the lists are; the trie is then built from the spools, and a second pass over them records which
-source and rule won for every key.
+the lists are; the trie is then built from the spools, and attribution.py records which source
+and flags won for every key.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,11 +18,12 @@ from typing import IO, Any
 
 import marisa_trie
 
+from filters.attribution import attribute_keys, read_spool
 from filters.names import name_key
 from filters.never_block import NeverBlock
-from filters.parsers import EXCEPTION, SUBDOMAINS_ONLY, ParseReport, file_format, parse_file
+from filters.parsers import EXCEPTION, ParseReport, file_format, parse_file
 from filters.progress import Progress
-from filters.snapshot_file import NO_RECORD, write_snapshot
+from filters.snapshot_file import write_snapshot
 from filters.sources import SourceSpec
 
 # Fewer marisa tries: faster lookups for a little more memory (measured in bench/).
@@ -54,6 +54,12 @@ class SourceOutcome:
     protected_total: int = 0
     shielded_total: int = 0
     sha256: str | None = None
+    flag_counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def usual_flags(self) -> int:
+        """The flags most of this source's entries carry."""
+        return max(self.flag_counts, key=self.flag_counts.__getitem__, default=0)
 
     def to_json(self) -> dict[str, Any]:
         """Metadata for the snapshot and `blocklist stats`."""
@@ -77,7 +83,8 @@ class SourceHeld(Exception):
     """A new copy of a source failed a guard; the last good copy is used instead."""
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, hex."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -95,8 +102,9 @@ def _spool_copy(
     extra = EXCEPTION if spec.action == "allow" else 0
     start = spool.tell()
     write = spool.write
+    flag_counts = outcome.flag_counts
     bar = progress.counter(f"parse {spec.name}", unit=" names")
-    for count, (name, flags, line) in enumerate(
+    for count, (name, flags, _line) in enumerate(
         parse_file(path, outcome.format, outcome.report, extra), start=1
     ):
         key = name_key(name)
@@ -115,7 +123,8 @@ def _spool_copy(
                 # never-block layer shields the protected names at lookup time.
             elif never_block.shields(key):
                 outcome.shielded_total += 1
-        write(f"{key}\t{flags}\t{line}\n")
+        write(f"{key}\t{flags}\n")
+        flag_counts[flags] = flag_counts.get(flags, 0) + 1
         if not count & 0xFFFF:
             bar.update(0x10000)
     bar.close()
@@ -124,7 +133,7 @@ def _spool_copy(
         spool.seek(start)
         spool.truncate()
         raise SourceHeld(f"shrank from {prev} to {outcome.report.entries} entries")
-    outcome.sha256 = _sha256(path)
+    outcome.sha256 = file_sha256(path)
     return outcome
 
 
@@ -152,45 +161,8 @@ def spool_source(
 
 def _spool_keys(paths: list[Path]) -> Iterator[str]:
     for path in paths:
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                yield line[: line.index("\t")]
-
-
-def _rank(flags: int) -> tuple[bool, bool]:
-    """Exceptions first, then entries that cover the name itself; lower sorts first."""
-    return (not flags & EXCEPTION, bool(flags & SUBDOMAINS_ONLY))
-
-
-def _attribute(
-    trie: marisa_trie.Trie, spools: list[Path], progress: Progress
-) -> tuple[array[int], array[int], list[tuple[int, int]]]:
-    """For every key, the (source, flags) that wins, and the line it came from."""
-    records = array("H", [NO_RECORD]) * len(trie)
-    lines = array("I", [0]) * len(trie)
-    attrs: dict[tuple[int, int], int] = {}
-    attr_list: list[tuple[int, int]] = []
-    key_id = trie.key_id
-    bar = progress.counter("attribute entries", unit=" names")
-    for source_index, spool_path in enumerate(spools):
-        with spool_path.open(encoding="utf-8") as fh:
-            for count, row in enumerate(fh, start=1):
-                if not count & 0xFFFF:
-                    bar.update(0x10000)
-                key, flag_text, line_text = row.split("\t")
-                flags = int(flag_text)
-                kid = key_id(key)
-                current = records[kid]
-                if current != NO_RECORD and _rank(flags) >= _rank(attr_list[current][1]):
-                    continue  # an earlier source, or a stronger entry, already won
-                attr = attrs.get((source_index, flags))
-                if attr is None:
-                    attr = attrs[(source_index, flags)] = len(attr_list)
-                    attr_list.append((source_index, flags))
-                records[kid] = attr
-                lines[kid] = int(line_text)
-    bar.close()
-    return records, lines, attr_list
+        for key, _flags in read_spool(path):
+            yield key
 
 
 def compile_snapshot(
@@ -217,7 +189,13 @@ def compile_snapshot(
                 outcomes.append(spool_source(inp, never_block, spool, force, progress))
         progress.say("building the name index")
         trie = marisa_trie.Trie(_spool_keys(spools), **TRIE_OPTIONS)
-        records, lines, attr_list = _attribute(trie, spools, progress)
+        records, attr_list = attribute_keys(
+            trie,
+            spools,
+            [o.report.entries if o.used != "none" else 0 for o in outcomes],
+            [o.usual_flags for o in outcomes],
+            progress,
+        )
     finally:
         for spool_path in spools:
             spool_path.unlink(missing_ok=True)
@@ -234,7 +212,7 @@ def compile_snapshot(
     progress.say(f"writing snapshot ({len(trie)} names)")
     with out_path.open("wb") as fh:
         meta["compile_seconds"] = round(time.monotonic() - started, 2)
-        write_snapshot(fh, trie.tobytes(), records, lines, meta)
+        write_snapshot(fh, trie.tobytes(), records, meta)
         fh.flush()
         os.fsync(fh.fileno())
     return meta

@@ -9,9 +9,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from filters.compiler import file_sha256
+from filters.line_finder import find_line
 from filters.names import InvalidName, normalise_name
 from filters.never_block import NeverBlock
 from filters.overlay import Overlay, OverlayEntry
+from filters.parsers import EXCEPTION
 from filters.snapshot import Snapshot
 from filters.staff import AuditLog, staff_entries
 from filters.store import SnapshotStore
@@ -80,23 +83,25 @@ class BlocklistEngine:
                 return verdict
         snapshot = self._snapshot
         if snapshot is not None:
-            hits = snapshot.prefixes(key)
+            hits = list(snapshot.hits(key))
             if hits:
                 return snapshot.explain(key, hits) or UNLISTED
         return UNLISTED
 
     def explain(self, name: str) -> Verdict:
-        """Like lookup, plus the line number of the list entry that decided it (staff tools)."""
+        """Like lookup, plus the line of the list that decided it (for staff; reads the list)."""
         verdict = self.lookup(name)
         snapshot = self._snapshot
-        if (
-            snapshot is not None
-            and verdict.listed is not None
-            and verdict.tier
-            in (
-                Tier.LIST_BLOCK,
-                Tier.LIST_EXCEPTION,
-            )
-        ):
-            return verdict._replace(line=snapshot.line_of(verdict.listed))
-        return verdict
+        if snapshot is None or verdict.listed is None or verdict.source is None:
+            return verdict
+        found = snapshot.attribution(verdict.listed)
+        if found is None or verdict.tier not in (Tier.LIST_BLOCK, Tier.LIST_EXCEPTION):
+            return verdict
+        source, flags = found
+        meta = next((s for s in snapshot.meta["sources"] if s["name"] == source.name), None)
+        copy = self.store.source_copy(source.name)
+        # Only a copy that is byte for byte the one compiled can say which line it was.
+        if meta is None or not copy.exists() or file_sha256(copy) != meta.get("sha256"):
+            return verdict
+        extra = EXCEPTION if meta.get("action") == "allow" else 0
+        return verdict._replace(line=find_line(copy, source.format, verdict.listed, flags, extra))

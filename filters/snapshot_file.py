@@ -1,10 +1,9 @@
 """The on-disk layout of a compiled snapshot: one immutable, mmap-able file.
 
-    header | marisa trie (page-aligned) | records uint16[n] | lines uint32[n] | metadata JSON
+    header | marisa trie (page-aligned) | records uint16[n] | metadata JSON
 
 Records index the attribution table in the metadata (source and flags of the entry that won
-for each key); line numbers are only read by staff tools, so their pages stay on disk. All
-integers are little-endian.
+for each key). All integers are little-endian.
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 MAGIC = b"HGSNAP\x00\x01"
-FORMAT_VERSION = 1
-_HEADER = struct.Struct("<8sIIQQQQQQQQQ")
+FORMAT_VERSION = 2
+_HEADER = struct.Struct("<8sIIQQQQQQQQ")
 PAGE = 4096
 NO_RECORD = 0xFFFF
 
@@ -37,7 +36,6 @@ class Layout:
     trie_off: int
     trie_len: int
     rec_off: int
-    line_off: int
     meta_off: int
     meta_len: int
     total: int
@@ -49,12 +47,11 @@ def _pad(fh: BinaryIO, align: int) -> None:
 
 
 def write_snapshot(
-    fh: BinaryIO, trie_bytes: bytes, records: array[int], lines: array[int], meta: dict[str, Any]
+    fh: BinaryIO, trie_bytes: bytes, records: array[int], meta: dict[str, Any]
 ) -> int:
     """Write every section to an open binary file; returns the total size."""
     if sys.byteorder != "little":  # pragma: no cover - the gateways we target are little-endian
         records.byteswap()
-        lines.byteswap()
     n = len(records)
     fh.write(b"\0" * _HEADER.size)
     _pad(fh, PAGE)
@@ -63,9 +60,6 @@ def write_snapshot(
     _pad(fh, 8)
     rec_off = fh.tell()
     fh.write(records.tobytes())
-    _pad(fh, 8)
-    line_off = fh.tell()
-    fh.write(lines.tobytes())
     meta_off = fh.tell()
     meta_bytes = json.dumps(meta, separators=(",", ":")).encode()
     fh.write(meta_bytes)
@@ -74,7 +68,7 @@ def write_snapshot(
     fh.write(
         _HEADER.pack(
             MAGIC, FORMAT_VERSION, _HEADER.size, n, trie_off, len(trie_bytes),
-            rec_off, line_off, meta_off, len(meta_bytes), total, 0,
+            rec_off, meta_off, len(meta_bytes), total, 0,
         )
     )  # fmt: skip
     fh.seek(total)
@@ -85,11 +79,9 @@ def read_layout(mm: mmap.mmap, path: Path) -> Layout:
     """Check the header and that the file is as long as it says; no partial file passes."""
     if len(mm) < _HEADER.size:
         raise SnapshotError(f"{path}: too short to be a snapshot")
-    fields = _HEADER.unpack_from(mm, 0)
-    magic, version, _hsize, n, trie_off, trie_len, rec_off, line_off, meta_off, meta_len = fields[
-        :10
-    ]
-    total = fields[10]
+    magic, version, _hsize, n, trie_off, trie_len, rec_off, meta_off, meta_len, total, _ = (
+        _HEADER.unpack_from(mm, 0)
+    )
     if magic != MAGIC:
         raise SnapshotError(f"{path}: not a hotspot-gateway snapshot")
     if version != FORMAT_VERSION:
@@ -98,7 +90,9 @@ def read_layout(mm: mmap.mmap, path: Path) -> Layout:
         )
     if total != len(mm) or meta_off + meta_len != total:
         raise SnapshotError(f"{path}: truncated or damaged ({len(mm)} of {total} bytes)")
-    return Layout(n, trie_off, trie_len, rec_off, line_off, meta_off, meta_len, total)
+    if rec_off + 2 * n > meta_off or trie_off + trie_len > rec_off:
+        raise SnapshotError(f"{path}: damaged section table")
+    return Layout(n, trie_off, trie_len, rec_off, meta_off, meta_len, total)
 
 
 def read_meta(path: Path) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def publish_lists(
     store.ensure()
     inputs = []
     for source, text in lists:
-        path = state_dir / f"{source.name}.input"
+        path = store.source_copy(source.name)  # where explain() looks for line numbers
         path.write_text(text, encoding="utf-8")
         inputs.append(CompileInput(spec=source, candidate=None, last_good=path))
     tmp = store.new_snapshot_temp()

@@ -166,3 +166,26 @@ def test_real_lists_block_their_names_and_subdomains(
     assert engine.lookup(query).blocked
     assert engine.lookup("www." + query).blocked
     assert engine.lookup("not" + query) is UNLISTED
+
+
+def test_attribution_with_one_large_source_and_small_ones(state_dir: Path) -> None:
+    """The compiler's shortcut for the largest source must give the same answers as the rules."""
+    big = "".join(f"n{i}.big.test\n" for i in range(500))
+    big += "shared.test\nlate.test\n*.wild.test\n"
+    engine = engine_for(
+        state_dir,
+        [
+            (spec("early", "malware"), "shared.test\n"),
+            (spec("big", "porn", fmt="domains"), big),
+            (spec("late", "gambling"), "late.test\nonly-late.test\n"),
+            (spec("ex", fmt="adblock"), "@@||n7.big.test^\n"),
+        ],
+    )
+    assert engine.lookup("n3.big.test").source == "big"
+    assert engine.lookup("shared.test").source == "early"  # an earlier source wins
+    assert engine.lookup("late.test").source == "big"  # a later one does not steal it
+    assert engine.lookup("only-late.test").source == "late"
+    assert engine.lookup("n7.big.test").tier == Tier.LIST_EXCEPTION  # exceptions beat blocks
+    assert engine.lookup("a.wild.test").blocked
+    assert not engine.lookup("wild.test").blocked  # "*.name" alone never covers the name
+    assert engine.explain("late.test").line == 502
