@@ -28,9 +28,51 @@ def read_spool(path: Path) -> Iterator[tuple[str, int]]:
             yield key, int(flag_text)
 
 
-def _rank(flags: int) -> tuple[bool, bool]:
-    """Exceptions first, then entries that cover the name itself; lower sorts first."""
-    return (not flags & EXCEPTION, bool(flags & SUBDOMAINS_ONLY))
+NONE = -1
+# A key's attribution is a pair: the entry that decides the name itself, and the entry that
+# decides names under it. They differ when a list has "*.name" beside a plain "name".
+Pair = tuple[int, int]
+
+
+def _better(current: int, candidate: int, table: list[tuple[int, int]]) -> bool:
+    """Sources come in priority order, so a later entry wins only as an exception over a block."""
+    if current == NONE:
+        return True
+    return bool(table[candidate][1] & EXCEPTION) and not table[current][1] & EXCEPTION
+
+
+class _Tables:
+    """Interned (source, flags) entries and (self, subdomains) pairs of them."""
+
+    def __init__(self) -> None:
+        self.attrs: list[tuple[int, int]] = []
+        self.pairs: list[Pair] = []
+        self._attr_index: dict[tuple[int, int], int] = {}
+        self._pair_index: dict[Pair, int] = {}
+
+    def attr(self, source: int, flags: int) -> int:
+        index = self._attr_index.get((source, flags))
+        if index is None:
+            index = self._attr_index[(source, flags)] = len(self.attrs)
+            self.attrs.append((source, flags))
+        return index
+
+    def pair(self, pair: Pair) -> int:
+        index = self._pair_index.get(pair)
+        if index is None:
+            index = self._pair_index[pair] = len(self.pairs)
+            self.pairs.append(pair)
+        return index
+
+    def add(self, pair: Pair, source: int, flags: int) -> Pair:
+        """The pair after one more entry for the same key."""
+        own, sub = pair
+        candidate = self.attr(source, flags)
+        if _better(sub, candidate, self.attrs):
+            sub = candidate
+        if not flags & SUBDOMAINS_ONLY and _better(own, candidate, self.attrs):
+            own = candidate
+        return own, sub
 
 
 def attribute_keys(
@@ -39,45 +81,36 @@ def attribute_keys(
     sizes: list[int],
     default_flags: list[int],
     progress: Progress,
-) -> tuple[array[int], list[tuple[int, int]]]:
-    """Per key, the index of its winning (source, flags) in the returned table.
+) -> tuple[array[int], list[tuple[int, int]], list[Pair]]:
+    """Per key, an index into the returned pair table; pairs index the (source, flags) table.
 
-    Sources are in priority order: an earlier source wins over a later one, and within that
-    an exception or an entry covering the name itself wins over a weaker entry.
+    Sources are in priority order: an earlier source wins over a later one, except that a
+    list exception wins over a list block.
     """
-    attrs: dict[tuple[int, int], int] = {}
-    attr_list: list[tuple[int, int]] = []
-
-    def attr_of(source: int, flags: int) -> int:
-        index = attrs.get((source, flags))
-        if index is None:
-            index = attrs[(source, flags)] = len(attr_list)
-            attr_list.append((source, flags))
-        return index
-
+    tables = _Tables()
     if not spools or not len(trie):
-        return array("H"), attr_list
+        return array("H"), tables.attrs, tables.pairs
     big = max(range(len(spools)), key=sizes.__getitem__)
     big_flags = default_flags[big]
-    records = array("H", [attr_of(big, big_flags)]) * len(trie)
+    default_pair = tables.add((NONE, NONE), big, big_flags)
+    records = array("H", [tables.pair(default_pair)]) * len(trie)
 
-    # Keys whose attribution may differ from the default, with their ids, reset to "none".
+    # Keys whose attribution may differ from the default; everything else keeps it untouched.
     progress.say("attributing entries to sources")
-    ids: dict[str, int] = {}
-    key_id = trie.key_id
+    pending: dict[str, Pair] = {}
     for source, spool in enumerate(spools):
         for key, flags in read_spool(spool):
-            if (source != big or flags != big_flags) and key not in ids:
-                kid = ids[key] = key_id(key)
-                records[kid] = NO_RECORD
-
-    for source, spool in enumerate(spools):
-        for key, flags in read_spool(spool):
-            kid_or_none = ids.get(key)
-            if kid_or_none is None:
-                continue  # only ever listed by the largest source with its usual flags
-            current = records[kid_or_none]
-            if current != NO_RECORD and _rank(flags) >= _rank(attr_list[current][1]):
-                continue  # an earlier source, or a stronger entry, already won
-            records[kid_or_none] = attr_of(source, flags)
-    return records, attr_list
+            if (source != big or flags != big_flags) and key not in pending:
+                pending[key] = (NONE, NONE)
+    if pending:
+        for source, spool in enumerate(spools):
+            for key, flags in read_spool(spool):
+                pair = pending.get(key)
+                if pair is not None:
+                    pending[key] = tables.add(pair, source, flags)
+        key_id = trie.key_id
+        for key, pair in pending.items():
+            records[key_id(key)] = tables.pair(pair)
+    if len(tables.pairs) > NO_RECORD:
+        raise ValueError("too many distinct source and flag combinations")
+    return records, tables.attrs, tables.pairs

@@ -189,7 +189,7 @@ def compile_snapshot(
                 outcomes.append(spool_source(inp, never_block, spool, force, progress))
         progress.say("building the name index")
         trie = marisa_trie.Trie(_spool_keys(spools), **TRIE_OPTIONS)
-        records, attr_list = attribute_keys(
+        records, attr_list, pairs = attribute_keys(
             trie,
             spools,
             [o.report.entries if o.used != "none" else 0 for o in outcomes],
@@ -206,6 +206,7 @@ def compile_snapshot(
         "keys": len(trie),
         "sources": [o.to_json() for o in outcomes],
         "attrs": [list(a) for a in attr_list],
+        "pairs": [list(p) for p in pairs],
         "never_block": len(never_block.names),
         **(extra_meta or {}),
     }

@@ -94,7 +94,8 @@ class BlocklistEngine:
         snapshot = self._snapshot
         if snapshot is None or verdict.listed is None or verdict.source is None:
             return verdict
-        found = snapshot.attribution(verdict.listed)
+        exact = normalise_name(name) == verdict.listed
+        found = snapshot.attribution(verdict.listed, exact)
         if found is None or verdict.tier not in (Tier.LIST_BLOCK, Tier.LIST_EXCEPTION):
             return verdict
         source, flags = found

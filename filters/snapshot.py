@@ -10,10 +10,11 @@ from typing import Any
 
 import marisa_trie
 
+from filters.attribution import NONE
 from filters.names import key_name, name_key
-from filters.parsers.base import EXCEPTION, SUBDOMAINS_ONLY
+from filters.parsers.base import EXCEPTION
 from filters.rules import render_rule
-from filters.snapshot_file import NO_RECORD, SnapshotError, read_layout
+from filters.snapshot_file import SnapshotError, read_layout
 from filters.verdict import Tier, Verdict
 
 # Small on purpose: it holds the popular blocked names, not a copy of the list.
@@ -58,7 +59,8 @@ class Snapshot:
         self._attrs: list[tuple[int, int]] = [(a[0], a[1]) for a in self.meta["attrs"]]
         # Everything a verdict needs per attribution, worked out once instead of per lookup.
         self._attr_parts = [self._parts(source, flags) for source, flags in self._attrs]
-        self._entry_cache: dict[int, tuple[Verdict | None, bool]] = {}
+        self._pairs: list[tuple[int, int]] = [(p[0], p[1]) for p in self.meta["pairs"]]
+        self._entry_cache: dict[int, tuple[Verdict | None, Verdict | None]] = {}
         # Bound once: the lookup fast path is this single C call. One walk of the trie gives
         # the listed prefixes and their ids; a second walk per hit (key_id) cost 35% more.
         self.hits = self._trie.iter_prefixes_with_ids
@@ -96,39 +98,41 @@ class Snapshot:
             entry = cache.get(key_id)
             if entry is None:
                 entry = self._entry(hit, key_id)
-            verdict, subdomains_only = entry
-            if verdict is None or (subdomains_only and len(hit) == len(key)):
-                continue  # "*.name" does not cover the name itself
+            # The name itself and the names under it may be decided by different entries.
+            verdict = entry[0] if len(hit) == len(key) else entry[1]
+            if verdict is None:
+                continue
             rank = (verdict.tier, -len(hit))
             if rank < best_rank:
                 best, best_rank = verdict, rank
         return best
 
-    def _entry(self, hit: str, key_id: int) -> tuple[Verdict | None, bool]:
-        """The verdict a listed key gives, cached: popular names are asked for again and again."""
-        attr_index = self._records[key_id]
-        if attr_index == NO_RECORD:
-            entry: tuple[Verdict | None, bool] = (None, False)
-        else:
-            blocked, tier, category, source, fmt, flags = self._attr_parts[attr_index]
-            listed = key_name(hit)
-            verdict = Verdict(
-                blocked, tier, category, source, render_rule(fmt, listed, flags), listed
-            )
-            entry = (verdict, bool(flags & SUBDOMAINS_ONLY))
+    def _entry(self, hit: str, key_id: int) -> tuple[Verdict | None, Verdict | None]:
+        """The verdicts a listed key gives for itself and for its subdomains, cached."""
+        own, sub = self._pairs[self._records[key_id]]
+        listed = key_name(hit)
+        own_verdict = self._verdict(own, listed)
+        entry = (own_verdict, own_verdict if sub == own else self._verdict(sub, listed))
         cache = self._entry_cache
         if len(cache) >= ENTRY_CACHE_SIZE:
             cache.clear()  # crude but bounded; refills with what is asked now
         cache[key_id] = entry
         return entry
 
-    def attribution(self, listed: str) -> tuple[SourceInfo, int] | None:
-        """The source and entry flags that won for a listed name."""
+    def _verdict(self, attr_index: int, listed: str) -> Verdict | None:
+        if attr_index == NONE:
+            return None
+        blocked, tier, category, source, fmt, flags = self._attr_parts[attr_index]
+        return Verdict(blocked, tier, category, source, render_rule(fmt, listed, flags), listed)
+
+    def attribution(self, listed: str, exact: bool) -> tuple[SourceInfo, int] | None:
+        """The source and entry flags that decide `listed` itself (exact) or names under it."""
         key = name_key(listed)
         if key not in self._trie:
             return None
-        attr_index = self._records[self._trie.key_id(key)]
-        if attr_index == NO_RECORD:
+        own, sub = self._pairs[self._records[self._trie.key_id(key)]]
+        attr_index = own if exact else sub
+        if attr_index == NONE:
             return None
         source_index, flags = self._attrs[attr_index]
         return self.sources[source_index], flags
