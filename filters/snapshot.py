@@ -42,7 +42,10 @@ class Snapshot:
             raise SnapshotError(f"{path}: cannot map: {exc}") from None
         layout = read_layout(self._mm, path)
         view = memoryview(self._mm)
-        self.meta: dict[str, Any] = json.loads(view[layout.meta_off : layout.total].tobytes())
+        try:
+            self.meta: dict[str, Any] = json.loads(view[layout.meta_off : layout.total].tobytes())
+        except ValueError as exc:
+            raise SnapshotError(f"{path}: damaged metadata: {exc}") from None
         self._trie = marisa_trie.Trie()
         try:
             self._trie.map(view[layout.trie_off : layout.trie_off + layout.trie_len])
@@ -53,13 +56,16 @@ class Snapshot:
                 f"{path}: trie has {len(self._trie)} keys, header says {layout.n_keys}"
             )
         self._records = view[layout.rec_off : layout.rec_off + 2 * layout.n_keys].cast("H")
-        self.sources = tuple(
-            SourceInfo(s["name"], s["category"], s["format"]) for s in self.meta["sources"]
-        )
-        self._attrs: list[tuple[int, int]] = [(a[0], a[1]) for a in self.meta["attrs"]]
+        try:
+            self.sources = tuple(
+                SourceInfo(s["name"], s["category"], s["format"]) for s in self.meta["sources"]
+            )
+            self._attrs: list[tuple[int, int]] = [(a[0], a[1]) for a in self.meta["attrs"]]
+            self._pairs: list[tuple[int, int]] = [(p[0], p[1]) for p in self.meta["pairs"]]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise SnapshotError(f"{path}: metadata lacks {exc}") from None
         # Everything a verdict needs per attribution, worked out once instead of per lookup.
         self._attr_parts = [self._parts(source, flags) for source, flags in self._attrs]
-        self._pairs: list[tuple[int, int]] = [(p[0], p[1]) for p in self.meta["pairs"]]
         self._entry_cache: dict[int, tuple[Verdict | None, Verdict | None]] = {}
         # Bound once: the lookup fast path is this single C call. One walk of the trie gives
         # the listed prefixes and their ids; a second walk per hit (key_id) cost 35% more.

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 MAGIC = b"HGSNAP\x00\x01"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _HEADER = struct.Struct("<8sIIQQQQQQQQ")
 PAGE = 4096
 NO_RECORD = 0xFFFF
