@@ -1,0 +1,1 @@
+"""The staff console and metrics on the management listener (issue #7)."""

@@ -1,0 +1,1 @@
+"""The filtering resolver: a chain of small resolvers assembled in chain.py (issue #3)."""

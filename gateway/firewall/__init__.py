@@ -1,0 +1,1 @@
+"""nftables: a pure ruleset renderer and a thin runner that calls nft (issue #4)."""

@@ -1,0 +1,1 @@
+"""mitmproxy embedded in transparent mode with the filters' addons (issue #5)."""
