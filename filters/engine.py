@@ -1,7 +1,8 @@
 """The blocklist engine every filter asks: `lookup(name)` gives a Verdict; `refresh()` hot-swaps.
 
-Lookups read one attribute tuple and never take a lock, so a swap (one attribute assignment)
-cannot make a lookup fail; an old snapshot is unmapped when its last lookup has finished.
+Lookups take no lock: each swap is a single attribute assignment of a fully loaded snapshot or
+overlay, so a lookup sees the old one or the new one, never half of either; an old snapshot is
+unmapped when the last lookup holding it has finished.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class BlocklistEngine:
         self._snapshot_path: Path | None = None
         self._audit_signature: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
-        self._overlay = build_overlay(self.never_block, self.audit)
+        self._overlay = Overlay([])  # replaced by refresh() below, before any lookup
         self.refresh()
 
     @property
@@ -94,7 +95,9 @@ class BlocklistEngine:
         snapshot = self._snapshot
         if snapshot is None or verdict.listed is None or verdict.source is None:
             return verdict
-        exact = normalise_name(name) == verdict.listed
+        exact = name.lower().rstrip(".") == verdict.listed or (
+            not name.isascii() and normalise_name(name) == verdict.listed
+        )
         found = snapshot.attribution(verdict.listed, exact)
         if found is None or verdict.tier not in (Tier.LIST_BLOCK, Tier.LIST_EXCEPTION):
             return verdict

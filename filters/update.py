@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,9 +57,8 @@ class UpdateResult:
 
 
 def _spec_signature(sources: tuple[SourceSpec, ...], never_block: NeverBlock) -> list[Any]:
-    return [[s.name, s.url, s.category, s.format, s.action] for s in sources] + [
-        len(never_block.names)
-    ]
+    protected = hashlib.sha256("\n".join(never_block.names).encode()).hexdigest()
+    return [[s.name, s.url, s.category, s.format, s.action] for s in sources] + [protected]
 
 
 def run_update(
