@@ -81,8 +81,8 @@ def run_update(
                 meta = read_meta(current)
                 if meta.get("spec") == signature:
                     return UpdateResult(current, meta, fetched, unchanged=True)
-            except SnapshotError:
-                pass  # a damaged current snapshot: rebuild it below
+            except (SnapshotError, OSError):
+                pass  # a damaged or missing current snapshot: rebuild it below
         tmp = store.new_snapshot_temp()
         try:
             meta = compile_snapshot(
