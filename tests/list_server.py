@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ class Published:
     fail_times: int = 0  # answer 500 this many times first
     status: int = 200  # a fixed error status (e.g. 404) instead of the body
     truncate_to: int | None = None  # send only this many bytes of a longer Content-Length
+    stall: float = 0.0  # wait this long before answering (a publisher that hangs)
     modified: float = 1_700_000_000.0
 
     @property
@@ -62,6 +64,8 @@ def _handler(server_state: ListServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             published = server_state.lists.get(self.path)
+            if published is not None and published.stall:
+                time.sleep(published.stall)
             if published is None:
                 self._reply(404)
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,6 +101,23 @@ def test_failed_download_keeps_the_last_good_copy(
     assert result.fetched["judi"].startswith("failed: ")
     assert engine(state_dir).lookup("slot42.judi.test").blocked
     assert result.unchanged  # nothing new arrived, so the snapshot in force stays
+
+
+def test_a_publisher_that_hangs_times_out_and_the_last_good_copy_stays(
+    state_dir: Path, server: ListServer
+) -> None:
+    server.lists["/judi.txt"] = Published(JUDI)
+    update(state_dir, server)
+    server.lists["/judi.txt"] = Published(JUDI + b"new.judi.test\n", stall=2.0, modified=2e9)
+    sources = (SourceSpec(name="judi", url=server.url("/judi.txt"), category="gambling"),)
+    limits = FetchLimits(timeout=0.3, retries=0)
+    started = time.monotonic()
+    result = run_update(
+        UpdateSettings(state_dir, sources, limits=limits), TEST_NEVER_BLOCK, user="t"
+    )
+    assert time.monotonic() - started < 1.5
+    assert "timed out" in result.fetched["judi"]
+    assert engine(state_dir).lookup("slot1.judi.test").blocked
 
 
 def test_transient_errors_are_retried_and_permanent_ones_are_not(

@@ -179,6 +179,18 @@ def test_stats_shows_sources_rejects_and_ages(
     assert data["sources"][0]["entries"] == 2 and data["snapshot"]["names"] == 2
 
 
+def test_update_reports_progress_source_by_source(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "blocklist", "update", "--config", str(config))
+    assert code == 0
+    assert "fetching judi (file://" in err and "  judi: downloaded" in err
+    assert "building the name index" in err
+    assert out.startswith("snapshot ") and " published: " in out
+    code, out, err = run(capsys, "blocklist", "update", "--config", str(config))
+    assert "  judi: not modified" in err and " unchanged: " in out
+
+
 def test_module_and_console_script_run_the_same_cli() -> None:
     for command in (
         [sys.executable, "-m", "gateway"],
