@@ -30,10 +30,8 @@ from typing import Any
 
 from blocklist_data import DATA, LISTS, REAL_SOURCES, ROOT, build_queries, generate, real_names
 
-from filters import compiler
 from filters.compiler import CompileInput, compile_snapshot
 from filters.engine import BlocklistEngine
-from filters.names import query_key
 from filters.never_block import NeverBlock
 from filters.snapshot import Snapshot
 from filters.sources import SourceSpec
@@ -79,7 +77,6 @@ def best_rate(fn: Any, queries: list[str], passes: int) -> float:
 
 def child_compile(p: dict[str, Any]) -> dict[str, Any]:
     """Compile the real lists and the generated file, each its own source, into a fresh store."""
-    compiler.TRIE_OPTIONS = {"num_tries": p["num_tries"]}  # bench-only override
     shutil.rmtree(p["state"], ignore_errors=True)
     store = SnapshotStore(Path(p["state"]))
     files = [(n, Path(p["lists"]) / f, c, a) for n, f, c, a in REAL_SOURCES]
@@ -105,10 +102,9 @@ def child_compile(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def match_rate(snapshot: Snapshot | None, queries: list[str], passes: int) -> float:
-    """`snapshot.match(query_key(name))` per second: the engine without its overlay."""
+    """`snapshot.match(name)` per second: the engine without its overlay."""
     assert snapshot is not None
-    match = snapshot.match  # local, so no reference outlives a later swap
-    return best_rate(lambda name: match(query_key(name)), queries, passes)
+    return best_rate(snapshot.match, queries, passes)
 
 
 def child_engine(p: dict[str, Any]) -> dict[str, Any]:
@@ -267,8 +263,8 @@ def code_version() -> str:
     return git("rev-parse", "--short", "HEAD") + dirty
 
 
-def report(comp: dict, eng: dict, anchor: dict, tries2: dict | None, args: Any) -> None:
-    """The figures as Markdown: engine against the set, the targets, then the trie options."""
+def report(comp: dict, eng: dict, anchor: dict, args: Any) -> None:
+    """The figures as Markdown: engine against the set, then the targets."""
     n, sw, queries = comp["keys"], eng["swap"], args.queries
     print(f"\ncode: {args.version}; {args.names:,} names asked (--names), seed {args.seed}")
     mem, set_mem = per_name(eng, n), per_name(anchor, anchor["keys"])
@@ -281,12 +277,12 @@ def report(comp: dict, eng: dict, anchor: dict, tries2: dict | None, args: Any) 
     )
     rate, match, set_rate = eng["rate"], eng["match_rate"], anchor["rate"]
     table(
-        "measure | engine (mmap'd trie) | Python set | engine / set",
+        "measure | engine (mmap'd table) | Python set | engine / set",
         [
             ("resident bytes per name", f"{mem:.1f}", f"{set_mem:.1f}", f"{mem / set_mem:.3f}"),
             ("`engine.lookup(name)` per s", f"{rate:,.0f}", f"{set_rate:,.0f}",
              f"{rate / set_rate:.2f}"),
-            ("`snapshot.match(query_key(name))` per s", f"{match:,.0f}", f"{set_rate:,.0f}",
+            ("`snapshot.match(name)` per s", f"{match:,.0f}", f"{set_rate:,.0f}",
              f"{match / set_rate:.2f}"),
         ],
     )  # fmt: skip
@@ -321,12 +317,6 @@ def report(comp: dict, eng: dict, anchor: dict, tries2: dict | None, args: Any) 
              check(sw["mapped"] == 1)),
         ],
     )  # fmt: skip
-    if tries2:
-        rows = []
-        for label, c, e in (("1 (shipped)", comp, eng), ("2", *tries2)):
-            rows.append((label, f"{c['seconds']:.1f}", f"{c['bytes'] / c['keys']:.1f}",
-                         f"{per_name(e, c['keys']):.1f}", f"{e['rate']:,.0f}"))  # fmt: skip
-        table("marisa `num_tries` | compile s | file B/name | resident B/name | lookups/s", rows)
 
 
 def main() -> None:
@@ -336,7 +326,6 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="lookup passes (best counts)")
     parser.add_argument("--seed", type=int, default=2, help="seed for generated names")
     parser.add_argument("--lists", type=Path, default=LISTS, help="the real lists")
-    parser.add_argument("--skip-tries", action="store_true", help="skip the num_tries=2 run")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -349,18 +338,12 @@ def main() -> None:
     base = {"lists": str(args.lists), "generated": str(gen), "queries": str(queries)}
     base["passes"] = args.passes
     state = DATA / f"state-{gen.stem}"
-    comp = run_child("compile", {**base, "state": str(state), "num_tries": 1})
+    comp = run_child("compile", {**base, "state": str(state)})
     eng = run_child("engine", {**base, "state": str(state), "swap": True})
     anchor = run_child("set", base)
-    tries2 = None
-    if not args.skip_tries:
-        state2 = DATA / f"state-{gen.stem}-t2"
-        c2 = run_child("compile", {**base, "state": str(state2), "num_tries": 2})
-        tries2 = (c2, run_child("engine", {**base, "state": str(state2), "swap": False}))
-        shutil.rmtree(state2, ignore_errors=True)
     if code_version() != args.version:
         args.version += f", then {code_version()} before the run ended: figures mix versions"
-    report(comp, eng, anchor, tries2, args)
+    report(comp, eng, anchor, args)
     print(f"\nwhole run: {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 

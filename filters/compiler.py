@@ -1,9 +1,10 @@
 """Compile list sources into one immutable snapshot file (see snapshot_file for the layout).
 
 Sources are parsed once each into a spool of normalised keys on disk rather than into Python
-objects; the trie is then built from the spools, and attribution.py records which source and
-flags won for every key. Peak memory is the trie builder's (about 1 GiB for 10 million names)
-plus a dict of the keys of every source but the largest.
+objects. A marisa trie built from the spools dedupes and numbers the keys, attribution.py works
+out which source and flags win for every key, and the keys with their attributions go into the
+SuffixTable that the snapshot file holds. Peak memory is the trie builder's (about 1 GiB for 10
+million names) plus a dict of the keys of every source but the largest.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from filters.parsers import EXCEPTION, ParseReport, file_format, parse_file
 from filters.progress import Progress
 from filters.snapshot_file import write_snapshot
 from filters.sources import SourceSpec
+from filters.suffix_table import build_table
 
-# Fewer marisa tries: faster lookups for a little more memory (measured in bench/).
+# The trie only dedupes and numbers keys while compiling; one trie builds fastest.
 TRIE_OPTIONS = {"num_tries": 1}
 MAX_CONFLICT_EXAMPLES = 5
 
@@ -197,6 +199,12 @@ def compile_snapshot(
             [o.usual_flags for o in outcomes],
             progress,
         )
+        progress.say("building the lookup table")
+        table, values = build_table(
+            ((key, records[key_id]) for key, key_id in trie.iteritems()), len(trie)
+        )
+        n_keys = len(trie)
+        del trie, records  # the table is all a snapshot needs; free the builder's memory
     finally:
         for spool_path in spools:
             spool_path.unlink(missing_ok=True)
@@ -204,17 +212,17 @@ def compile_snapshot(
     meta: dict[str, Any] = {
         "id": snapshot_id or created.strftime("%Y%m%dT%H%M%S%fZ"),
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "keys": len(trie),
+        "keys": n_keys,
         "sources": [o.to_json() for o in outcomes],
         "attrs": [list(a) for a in attr_list],
         "pairs": [list(p) for p in pairs],
         "never_block": len(never_block.names),
         **(extra_meta or {}),
     }
-    progress.say(f"writing snapshot ({len(trie)} names)")
+    progress.say(f"writing snapshot ({n_keys} names)")
     with out_path.open("wb") as fh:
         meta["compile_seconds"] = round(time.monotonic() - started, 2)
-        write_snapshot(fh, trie.tobytes(), records, meta)
+        write_snapshot(fh, n_keys, table, values, meta)
         fh.flush()
         os.fsync(fh.fileno())
     return meta

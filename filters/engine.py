@@ -74,19 +74,16 @@ class BlocklistEngine:
                 name = normalise_name(name)
             except InvalidName:
                 return UNLISTED
-        # query_key() inlined: this is the hottest line of the gateway.
-        name = name.lower()
-        key = name[-2::-1] + "." if name[-1:] == "." else name[::-1] + "."
-        overlay = self._overlay
-        if overlay.prefixes(key):
-            verdict = overlay.match(key)
+        overlay_hits = self._overlay.hits(name)
+        if overlay_hits is not None:
+            verdict = self._overlay.decide(overlay_hits)
             if verdict is not None:
                 return verdict
         snapshot = self._snapshot
         if snapshot is not None:
-            hits = list(snapshot.hits(key))
-            if hits:
-                return snapshot.explain(key, hits) or UNLISTED
+            hits = snapshot.hits(name)
+            if hits is not None:
+                return snapshot.explain(name, hits) or UNLISTED
         return UNLISTED
 
     def explain(self, name: str) -> Verdict:

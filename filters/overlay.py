@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import marisa_trie
-
 from filters.names import name_key
+from filters.suffix_table import SuffixTable, build_table
 from filters.verdict import Tier, Verdict
 
 
@@ -32,28 +31,39 @@ class Overlay:
     def __init__(self, entries: Iterable[OverlayEntry]) -> None:
         best: dict[str, OverlayEntry] = {}
         for entry in entries:
-            key = name_key(entry.name)
-            if key not in best or entry.tier < best[key].tier:
-                best[key] = entry
-        self._entries = best
-        self._trie = marisa_trie.Trie(best)
-        self.prefixes = self._trie.prefixes
+            if entry.name not in best or entry.tier < best[entry.name].tier:
+                best[entry.name] = entry
+        chosen = list(best.values())
+        self._verdicts = [
+            Verdict(
+                blocked=entry.tier == Tier.STAFF_BLOCK,
+                tier=entry.tier,
+                category=entry.category,
+                source=entry.source,
+                rule=entry.name,
+                listed=entry.name,
+                reason=entry.reason,
+            )
+            for entry in chosen
+        ]
+        table, values = build_table(
+            ((name_key(e.name), i) for i, e in enumerate(chosen)), len(chosen)
+        )
+        self.hits = SuffixTable(table, values).match
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._verdicts)
 
-    def match(self, key: str) -> Verdict | None:
-        """The strongest entry covering `key`, most specific within a tier; None if none."""
-        hits = self.prefixes(key)
-        if not hits:
-            return None
-        entry = min((self._entries[h] for h in hits), key=lambda e: (e.tier, -len(e.name)))
-        return Verdict(
-            blocked=entry.tier == Tier.STAFF_BLOCK,
-            tier=entry.tier,
-            category=entry.category,
-            source=entry.source,
-            rule=entry.name,
-            listed=entry.name,
-            reason=entry.reason,
+    def decide(self, hits: list[tuple[int, int]]) -> Verdict | None:
+        """The strongest entry among the hits, most specific within a tier."""
+        verdicts = self._verdicts
+        return min(
+            (verdicts[index] for _, index in hits),
+            key=lambda v: (v.tier, -len(v.listed or "")),
+            default=None,
         )
+
+    def match(self, name: str) -> Verdict | None:
+        """The deciding entry for an ASCII name; None if no entry covers it."""
+        hits = self.hits(name)
+        return None if hits is None else self.decide(hits)

@@ -1,9 +1,10 @@
 """The on-disk layout of a compiled snapshot: one immutable, mmap-able file.
 
-    header | marisa trie (page-aligned) | records uint16[n] | metadata JSON
+    header | fingerprints uint64[slots] (page-aligned) | values uint16[slots] | metadata JSON
 
-Records index the attribution table in the metadata (source and flags of the entry that won
-for each key). All integers are little-endian.
+The fingerprints and values form the SuffixTable of every listed key; a value indexes the
+"pairs" table in the metadata (the entries that decide the name itself and names under it).
+All integers are little-endian.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ import json
 import mmap
 import struct
 import sys
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 MAGIC = b"HGSNAP\x00\x01"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _HEADER = struct.Struct("<8sIIQQQQQQQQ")
 PAGE = 4096
 NO_RECORD = 0xFFFF
@@ -33,9 +33,9 @@ class Layout:
     """Where each section of a snapshot file lies."""
 
     n_keys: int
-    trie_off: int
-    trie_len: int
-    rec_off: int
+    slots: int
+    table_off: int
+    values_off: int
     meta_off: int
     meta_len: int
     total: int
@@ -47,19 +47,18 @@ def _pad(fh: BinaryIO, align: int) -> None:
 
 
 def write_snapshot(
-    fh: BinaryIO, trie_bytes: bytes, records: array[int], meta: dict[str, Any]
+    fh: BinaryIO, n_keys: int, table: bytearray, values: bytearray, meta: dict[str, Any]
 ) -> int:
     """Write every section to an open binary file; returns the total size."""
     if sys.byteorder != "little":  # pragma: no cover - the gateways we target are little-endian
-        records.byteswap()
-    n = len(records)
+        raise SnapshotError("snapshots are little-endian; this machine is not")
+    slots = len(table) // 8
     fh.write(b"\0" * _HEADER.size)
     _pad(fh, PAGE)
-    trie_off = fh.tell()
-    fh.write(trie_bytes)
-    _pad(fh, 8)
-    rec_off = fh.tell()
-    fh.write(records.tobytes())
+    table_off = fh.tell()
+    fh.write(table)
+    values_off = fh.tell()
+    fh.write(values)
     meta_off = fh.tell()
     meta_bytes = json.dumps(meta, separators=(",", ":")).encode()
     fh.write(meta_bytes)
@@ -67,8 +66,8 @@ def write_snapshot(
     fh.seek(0)
     fh.write(
         _HEADER.pack(
-            MAGIC, FORMAT_VERSION, _HEADER.size, n, trie_off, len(trie_bytes),
-            rec_off, meta_off, len(meta_bytes), total, 0,
+            MAGIC, FORMAT_VERSION, _HEADER.size, n_keys, slots, table_off, values_off,
+            meta_off, len(meta_bytes), total, 0,
         )
     )  # fmt: skip
     fh.seek(total)
@@ -79,7 +78,7 @@ def read_layout(mm: mmap.mmap, path: Path) -> Layout:
     """Check the header and that the file is as long as it says; no partial file passes."""
     if len(mm) < _HEADER.size:
         raise SnapshotError(f"{path}: too short to be a snapshot")
-    magic, version, _hsize, n, trie_off, trie_len, rec_off, meta_off, meta_len, total, _ = (
+    magic, version, _hsize, n, slots, table_off, values_off, meta_off, meta_len, total, _ = (
         _HEADER.unpack_from(mm, 0)
     )
     if magic != MAGIC:
@@ -90,9 +89,9 @@ def read_layout(mm: mmap.mmap, path: Path) -> Layout:
         )
     if total != len(mm) or meta_off + meta_len != total:
         raise SnapshotError(f"{path}: truncated or damaged ({len(mm)} of {total} bytes)")
-    if rec_off + 2 * n > meta_off or trie_off + trie_len > rec_off:
+    if table_off + 8 * slots != values_off or values_off + 2 * slots != meta_off or not slots:
         raise SnapshotError(f"{path}: damaged section table")
-    return Layout(n, trie_off, trie_len, rec_off, meta_off, meta_len, total)
+    return Layout(n, slots, table_off, values_off, meta_off, meta_len, total)
 
 
 def read_meta(path: Path) -> dict[str, Any]:

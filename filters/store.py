@@ -94,11 +94,20 @@ class SnapshotStore:
         doomed = [p for p in self.snapshots()[:-keep] if p != current]
         for path in doomed:
             path.unlink(missing_ok=True)
-        for stale in self.snapshots_dir.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)  # left by an update that was killed
         if doomed:
             fsync_dir(self.snapshots_dir)
         return doomed
+
+    def remove_leftovers(self) -> None:
+        """Delete what an update that was killed left behind (call under the update lock)."""
+        for pattern_dir, pattern in (
+            (self.snapshots_dir, ".*.tmp"),
+            (self.sources_dir, ".*.tmp"),
+            (self.sources_dir, "*.pending.json"),
+            (self.root, ".current-*.tmp"),
+        ):
+            for stale in pattern_dir.glob(pattern):
+                stale.unlink(missing_ok=True)
 
     # Cached source copies -------------------------------------------------------------------
 

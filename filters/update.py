@@ -73,6 +73,7 @@ def run_update(
     progress = progress or Progress(enabled=False)
     store = SnapshotStore(settings.state_dir)
     with store.update_lock():
+        store.remove_leftovers()
         inputs, fetched = _fetch_all(store, settings, progress)
         current = store.current_path()
         signature = _spec_signature(settings.sources, never_block)
