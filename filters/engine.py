@@ -8,6 +8,7 @@ unmapped when the last lookup holding it has finished.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from filters.compiler import file_sha256
@@ -31,6 +32,26 @@ def build_overlay(never_block: NeverBlock, audit: AuditLog) -> Overlay:
     return Overlay(entries)
 
 
+Hits = list[tuple[int, int]] | None
+_State = tuple[
+    Callable[[str], Hits],
+    Callable[[list[tuple[int, int]]], Verdict | None],
+    Callable[[str], Hits],
+    Callable[[str, list[tuple[int, int]]], Verdict | None],
+]
+
+
+def _no_hits(name: str) -> Hits:
+    return None
+
+
+def _state(overlay: Overlay, snapshot: Snapshot | None) -> _State:
+    """The bound methods a lookup calls, taken together from one overlay and one snapshot."""
+    if snapshot is None:
+        return (overlay.hits, overlay.decide, _no_hits, lambda name, hits: None)
+    return (overlay.hits, overlay.decide, snapshot.hits, snapshot.explain)
+
+
 class BlocklistEngine:
     """Answers lookups from the current snapshot and overlay; picks up new ones on refresh()."""
 
@@ -43,6 +64,7 @@ class BlocklistEngine:
         self._audit_signature: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
         self._overlay = Overlay([])  # replaced by refresh() below, before any lookup
+        self._state: _State = _state(self._overlay, None)
         self.refresh()
 
     @property
@@ -65,6 +87,10 @@ class BlocklistEngine:
                 self._overlay = build_overlay(self.never_block, self.audit)
                 self._audit_signature = signature
                 changed = True
+            if changed:
+                # One assignment swaps everything a lookup uses, so it never mixes an old
+                # snapshot's hits with a new one's tables.
+                self._state = _state(self._overlay, self._snapshot)
             return changed
 
     def lookup(self, name: str) -> Verdict:
@@ -74,16 +100,15 @@ class BlocklistEngine:
                 name = normalise_name(name)
             except InvalidName:
                 return UNLISTED
-        overlay_hits = self._overlay.hits(name)
-        if overlay_hits is not None:
-            verdict = self._overlay.decide(overlay_hits)
+        overlay_hits, overlay_decide, snapshot_hits, snapshot_explain = self._state
+        hits = overlay_hits(name)
+        if hits is not None:
+            verdict = overlay_decide(hits)
             if verdict is not None:
                 return verdict
-        snapshot = self._snapshot
-        if snapshot is not None:
-            hits = snapshot.hits(name)
-            if hits is not None:
-                return snapshot.explain(name, hits) or UNLISTED
+        hits = snapshot_hits(name)
+        if hits is not None:
+            return snapshot_explain(name, hits) or UNLISTED
         return UNLISTED
 
     def explain(self, name: str) -> Verdict:
