@@ -142,37 +142,75 @@ static int add_hit(PyObject **hits, Py_ssize_t key_len, uint16_t value) {
     return rc;
 }
 
-static PyObject *SuffixTable_match(SuffixTable *self, PyObject *name) {
+/* One walk over the name from its end, probing `a` and, when given, `b` at every boundary. */
+static int walk(const SuffixTable *a, const SuffixTable *b, PyObject *name, PyObject **hits_a,
+                PyObject **hits_b) {
     if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name)) {
         PyErr_SetString(PyExc_TypeError, "match() takes an ASCII str");
-        return NULL;
+        return -1;
     }
     const unsigned char *s = PyUnicode_1BYTE_DATA(name);
     Py_ssize_t len = PyUnicode_GET_LENGTH(name);
     if (len && s[len - 1] == '.')
         len--; /* a fully qualified name: the root's dot is not part of the key */
-    PyObject *hits = NULL;
     uint64_t h = FNV_OFFSET;
     uint16_t value;
-    for (Py_ssize_t i = len - 1; i >= 0; i--) {
-        unsigned char c = lower(s[i]);
-        h = fnv_step(h, c);
-        /* After a dot the running hash is that of the key of the suffix right of it. */
-        if (c == '.' && i < len - 1 && probe(self, finish(h), &value) &&
-            add_hit(&hits, len - i, value) < 0)
-            goto fail;
+    for (Py_ssize_t i = len; i >= 0; i--) {
+        Py_ssize_t key_len;
+        if (i > 0) {
+            unsigned char c = lower(s[i - 1]);
+            h = fnv_step(h, c);
+            /* After a dot the running hash is that of the key of the suffix right of it. */
+            if (c != '.' || i == len)
+                continue;
+            key_len = len - i + 1;
+        } else {
+            if (len == 0)
+                break;
+            h = fnv_step(h, '.'); /* the whole name's key */
+            key_len = len + 1;
+        }
+        uint64_t f = finish(h);
+        if (probe(a, f, &value) && add_hit(hits_a, key_len, value) < 0)
+            return -1;
+        if (b != NULL && probe(b, f, &value) && add_hit(hits_b, key_len, value) < 0)
+            return -1;
     }
-    if (len) {
-        h = fnv_step(h, '.');
-        if (probe(self, finish(h), &value) && add_hit(&hits, len + 1, value) < 0)
-            goto fail;
+    return 0;
+}
+
+static PyObject *SuffixTable_match(SuffixTable *self, PyObject *name) {
+    PyObject *hits = NULL;
+    if (walk(self, NULL, name, &hits, NULL) < 0) {
+        Py_XDECREF(hits);
+        return NULL;
     }
     if (hits == NULL)
         Py_RETURN_NONE;
     return hits;
-fail:
-    Py_XDECREF(hits);
-    return NULL;
+}
+
+static PyTypeObject SuffixTableType;
+
+/* match_both(other, name): None, or (hits in other, hits in self) with None for no hits.
+ * The gateway asks its small overlay table and the big snapshot table about every query;
+ * one walk for both halves the hashing and the calls. */
+static PyObject *SuffixTable_match_both(SuffixTable *self, PyObject *const *args,
+                                        Py_ssize_t nargs) {
+    if (nargs != 2 || !PyObject_TypeCheck(args[0], &SuffixTableType)) {
+        PyErr_SetString(PyExc_TypeError, "match_both(other: SuffixTable, name: str)");
+        return NULL;
+    }
+    PyObject *mine = NULL, *theirs = NULL;
+    if (walk(self, (SuffixTable *)args[0], args[1], &mine, &theirs) < 0) {
+        Py_XDECREF(mine);
+        Py_XDECREF(theirs);
+        return NULL;
+    }
+    if (mine == NULL && theirs == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(NN)", theirs ? theirs : Py_NewRef(Py_None),
+                         mine ? mine : Py_NewRef(Py_None));
 }
 
 static PyObject *SuffixTable_get(SuffixTable *self, PyObject *key) {
@@ -194,6 +232,8 @@ static PyMethodDef SuffixTable_methods[] = {
      "insert(key, value): store a key (reversed name with closing dot) and its 16-bit value."},
     {"match", (PyCFunction)SuffixTable_match, METH_O,
      "match(name): None, or [(key_length, value)] for every listed suffix of the name."},
+    {"match_both", (PyCFunction)(void (*)(void))SuffixTable_match_both, METH_FASTCALL,
+     "match_both(other, name): None, or (hits in other, hits in this table)."},
     {"get", (PyCFunction)SuffixTable_get, METH_O, "get(key): the value stored for a key, or None."},
     {NULL, NULL, 0, NULL},
 };

@@ -20,6 +20,7 @@ from filters.parsers import EXCEPTION
 from filters.snapshot import Snapshot
 from filters.staff import AuditLog, staff_entries
 from filters.store import SnapshotStore
+from filters.suffix_table import SuffixTable
 from filters.verdict import UNLISTED, Tier, Verdict
 
 
@@ -32,24 +33,25 @@ def build_overlay(never_block: NeverBlock, audit: AuditLog) -> Overlay:
     return Overlay(entries)
 
 
-Hits = list[tuple[int, int]] | None
+Hits = list[tuple[int, int]]
 _State = tuple[
-    Callable[[str], Hits],
-    Callable[[list[tuple[int, int]]], Verdict | None],
-    Callable[[str], Hits],
-    Callable[[str, list[tuple[int, int]]], Verdict | None],
+    Callable[[SuffixTable, str], tuple[Hits | None, Hits | None] | None],
+    SuffixTable,
+    Callable[[Hits], Verdict | None],
+    Callable[[str, Hits], Verdict | None],
 ]
+_EMPTY = SuffixTable(bytes(64), bytes(16))
 
 
-def _no_hits(name: str) -> Hits:
+def _no_verdict(name: str, hits: Hits) -> Verdict | None:
     return None
 
 
 def _state(overlay: Overlay, snapshot: Snapshot | None) -> _State:
-    """The bound methods a lookup calls, taken together from one overlay and one snapshot."""
+    """What a lookup calls, taken together from one overlay and one snapshot."""
     if snapshot is None:
-        return (overlay.hits, overlay.decide, _no_hits, lambda name, hits: None)
-    return (overlay.hits, overlay.decide, snapshot.hits, snapshot.explain)
+        return (_EMPTY.match_both, overlay.table, overlay.decide, _no_verdict)
+    return (snapshot.table.match_both, overlay.table, overlay.decide, snapshot.explain)
 
 
 class BlocklistEngine:
@@ -100,13 +102,15 @@ class BlocklistEngine:
                 name = normalise_name(name)
             except InvalidName:
                 return UNLISTED
-        overlay_hits, overlay_decide, snapshot_hits, snapshot_explain = self._state
-        hits = overlay_hits(name)
-        if hits is not None:
-            verdict = overlay_decide(hits)
+        match_both, overlay_table, overlay_decide, snapshot_explain = self._state
+        found = match_both(overlay_table, name)  # one pass over the name for both tables
+        if found is None:
+            return UNLISTED
+        overlay_hits, hits = found
+        if overlay_hits is not None:
+            verdict = overlay_decide(overlay_hits)
             if verdict is not None:
                 return verdict
-        hits = snapshot_hits(name)
         if hits is not None:
             return snapshot_explain(name, hits) or UNLISTED
         return UNLISTED

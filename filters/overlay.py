@@ -49,7 +49,8 @@ class Overlay:
         table, values = build_table(
             ((name_key(e.name), i) for i, e in enumerate(chosen)), len(chosen)
         )
-        self.hits = SuffixTable(table, values).match
+        self.table = SuffixTable(table, values)
+        self.hits = self.table.match
 
     def __len__(self) -> int:
         return len(self._verdicts)

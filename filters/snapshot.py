@@ -16,6 +16,9 @@ from filters.snapshot_file import SnapshotError, read_layout
 from filters.suffix_table import SuffixTable
 from filters.verdict import Tier, Verdict
 
+# NamedTuple's generated __new__ is Python code; building the tuple directly halves the cost.
+_new_verdict = tuple.__new__
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -50,13 +53,13 @@ class Snapshot:
             raise SnapshotError(f"{path}: damaged metadata: {exc}") from None
         except (KeyError, IndexError, TypeError) as exc:
             raise SnapshotError(f"{path}: metadata lacks {exc}") from None
-        self._table = SuffixTable(
+        self.table = SuffixTable(
             view[layout.table_off : layout.values_off], view[layout.values_off : layout.meta_off]
         )
         # Everything a verdict needs per attribution, worked out once instead of per lookup.
         self._attr_parts = [self._parts(source, flags) for source, flags in self._attrs]
         # Bound once: the lookup fast path is this single C call, None for an unlisted name.
-        self.hits = self._table.match
+        self.hits = self.table.match
 
     def _parts(self, source_index: int, flags: int) -> tuple[bool, Tier, str, str, str, str]:
         """Verdict fields of one attribution, with the rule split around the listed name."""
@@ -87,9 +90,18 @@ class Snapshot:
         because it says the most about the name.
         """
         full = len(name) + 1 if name[-1:] != "." else len(name)
-        if len(hits) == 1:  # nearly every blocked name: skip the ranking
+        if len(hits) == 1:  # nearly every blocked name: _verdict inlined, no ranking
             key_len, pair = hits[0]
-            return self._verdict(name, full, key_len, pair)
+            own, sub = self._pairs[pair]
+            attr = own if key_len == full else sub
+            if attr == NONE:
+                return None
+            blocked, tier, category, source, before, after = self._attr_parts[attr]
+            listed = name[full - key_len : full - 1].lower()
+            return _new_verdict(
+                Verdict,
+                (blocked, tier, category, source, before + listed + after, listed, None, None),
+            )
         best: Verdict | None = None
         best_rank = (Tier.NONE, 0)
         for key_len, pair in hits:
@@ -107,11 +119,13 @@ class Snapshot:
             return None
         blocked, tier, category, source, before, after = self._attr_parts[attr]
         listed = name[full - key_len : full - 1].lower()
-        return Verdict(blocked, tier, category, source, before + listed + after, listed)
+        return _new_verdict(
+            Verdict, (blocked, tier, category, source, before + listed + after, listed, None, None)
+        )
 
     def attribution(self, listed: str, exact: bool) -> tuple[SourceInfo, int] | None:
         """The source and entry flags that decide `listed` itself (exact) or names under it."""
-        pair = self._table.get(name_key(listed))
+        pair = self.table.get(name_key(listed))
         if pair is None:
             return None
         own, sub = self._pairs[pair]

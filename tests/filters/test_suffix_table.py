@@ -71,3 +71,13 @@ def test_match_equals_a_plain_python_suffix_walk(listed: dict[str, int], query: 
         if (suffix := ".".join(labels[i:])) in listed
     ]
     assert (table.match(query) or []) == expected
+
+
+def test_match_both_walks_once_for_two_tables() -> None:
+    small = table_of({"staff.test": 1})
+    big = table_of({"example.com": 2, "com": 3})
+    assert big.match_both(small, "a.example.com") == (None, [(4, 3), (12, 2)])
+    assert big.match_both(small, "x.staff.test.") == ([(11, 1)], None)
+    assert big.match_both(small, "other.org") is None
+    with pytest.raises(TypeError, match="match_both"):
+        big.match_both("not a table", "a.com")  # type: ignore[arg-type]
