@@ -142,7 +142,13 @@ static int add_hit(PyObject **hits, Py_ssize_t key_len, uint16_t value) {
     return rc;
 }
 
-/* One walk over the name from its end, probing `a` and, when given, `b` at every boundary. */
+/* A name has at most 127 labels (253 bytes); one more for the whole name. */
+#define MAX_KEYS 130
+
+/* One walk over the name from its end collects the fingerprint of every suffix's key; all
+ * their slots are prefetched before any is read, so the cache misses of a big table overlap
+ * instead of queueing (most of a lookup's time was these misses, one after another). Then
+ * `a` and, when given, `b` are probed, shortest suffix first. */
 static int walk(const SuffixTable *a, const SuffixTable *b, PyObject *name, PyObject **hits_a,
                 PyObject **hits_b) {
     if (!PyUnicode_Check(name) || !PyUnicode_IS_ASCII(name)) {
@@ -153,27 +159,33 @@ static int walk(const SuffixTable *a, const SuffixTable *b, PyObject *name, PyOb
     Py_ssize_t len = PyUnicode_GET_LENGTH(name);
     if (len && s[len - 1] == '.')
         len--; /* a fully qualified name: the root's dot is not part of the key */
+    uint64_t fingerprints[MAX_KEYS];
+    Py_ssize_t key_lens[MAX_KEYS];
+    int n = 0;
     uint64_t h = FNV_OFFSET;
-    uint16_t value;
-    for (Py_ssize_t i = len; i >= 0; i--) {
-        Py_ssize_t key_len;
-        if (i > 0) {
-            unsigned char c = lower(s[i - 1]);
-            h = fnv_step(h, c);
-            /* After a dot the running hash is that of the key of the suffix right of it. */
-            if (c != '.' || i == len)
-                continue;
-            key_len = len - i + 1;
-        } else {
-            if (len == 0)
-                break;
-            h = fnv_step(h, '.'); /* the whole name's key */
-            key_len = len + 1;
+    for (Py_ssize_t i = len - 1; i >= 0; i--) {
+        unsigned char c = lower(s[i]);
+        h = fnv_step(h, c);
+        /* After a dot the running hash is that of the key of the suffix right of it. Past
+         * MAX_KEYS (no valid name gets there) only the longest suffixes go unprobed. */
+        if (c == '.' && i < len - 1 && n < MAX_KEYS - 1) {
+            fingerprints[n] = finish(h);
+            key_lens[n++] = len - i;
         }
-        uint64_t f = finish(h);
-        if (probe(a, f, &value) && add_hit(hits_a, key_len, value) < 0)
+    }
+    if (len) {
+        fingerprints[n] = finish(fnv_step(h, '.')); /* the whole name's key */
+        key_lens[n++] = len + 1;
+    }
+    const uint64_t *table = (const uint64_t *)a->table.buf;
+    for (int k = 0; k < n; k++)
+        __builtin_prefetch(&table[slot_of(fingerprints[k], a->slots)]);
+    uint16_t value;
+    for (int k = 0; k < n; k++) {
+        if (probe(a, fingerprints[k], &value) && add_hit(hits_a, key_lens[k], value) < 0)
             return -1;
-        if (b != NULL && probe(b, f, &value) && add_hit(hits_b, key_len, value) < 0)
+        if (b != NULL && probe(b, fingerprints[k], &value) &&
+            add_hit(hits_b, key_lens[k], value) < 0)
             return -1;
     }
     return 0;

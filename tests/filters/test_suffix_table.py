@@ -81,3 +81,9 @@ def test_match_both_walks_once_for_two_tables() -> None:
     assert big.match_both(small, "other.org") is None
     with pytest.raises(TypeError, match="match_both"):
         big.match_both("not a table", "a.com")  # type: ignore[arg-type]
+
+
+def test_absurdly_long_names_are_answered_without_harm() -> None:
+    table = table_of({"example.com": 1})
+    assert table.match("a." * 300 + "example.com") == [(12, 1)]
+    assert table.match("." * 1000) is None
