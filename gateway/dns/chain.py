@@ -1,0 +1,33 @@
+"""The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md).
+
+Not yet here (issue #3 continues): client identity and the per-client rate limit (they go
+first, so abuse is refused before any work), SafeSearch and the HTTPS/SVCB `ech` stripping
+(after blocking), and the cache with serve-stale (just before the upstreams).
+"""
+
+from __future__ import annotations
+
+from filters.engine import BlocklistEngine
+from gateway.config import DnsConfig, NetworkConfig
+from gateway.dns.blocking import BlockingResolver
+from gateway.dns.counters import DnsCounters
+from gateway.dns.resolver import Resolver
+from gateway.dns.special_names import SpecialNamesResolver
+from gateway.dns.upstream import Upstream, UpstreamResolver
+
+
+def build_chain(
+    dns: DnsConfig,
+    network: NetworkConfig,
+    engine: BlocklistEngine,
+    counters: DnsCounters,
+    portal_names: tuple[str, ...] = (),
+    upstream_timeout: float = 2.0,
+) -> Resolver:
+    """Special names, then blocking, then the upstreams."""
+    upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
+                                upstream_timeout)  # fmt: skip
+    # Blocking before anything that could send the name out: a blocked name never leaves.
+    blocking = BlockingResolver(upstream, engine, dns.blocked_answer, network.lan_address, counters)
+    # Special names first: the DoH canary must answer NXDOMAIN even if a list names it.
+    return SpecialNamesResolver(blocking, network.lan_address, portal_names)

@@ -1,0 +1,23 @@
+"""Aggregated resolver counters in one object for the metrics endpoint; no per-client data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DnsCounters:
+    """Totals since start; the metrics exporter (issue #7) reads them."""
+
+    queries: int = 0
+    answered: Counter[str] = field(default_factory=Counter)  # by outcome
+    blocked: Counter[str] = field(default_factory=Counter)  # by category
+    upstream_errors: Counter[str] = field(default_factory=Counter)  # by upstream
+    upstream_seconds: float = 0.0
+    upstream_answers: int = 0
+    malformed: int = 0
+
+    def upstream_latency(self) -> float:
+        """Mean seconds an upstream took to answer."""
+        return self.upstream_seconds / self.upstream_answers if self.upstream_answers else 0.0

@@ -1,0 +1,175 @@
+"""The DNS listeners: asyncio UDP and TCP in front of the resolver chain.
+
+Malformed packets never reach the chain: a packet with a readable header gets FORMERR, anything
+shorter gets silence. TCP connections are capped in number and closed when idle, so slow
+clients cannot starve the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from dnslib import EDNS0, QTYPE, RCODE, DNSError, DNSRecord
+
+from gateway.dns.answers import error_reply
+from gateway.dns.counters import DnsCounters
+from gateway.dns.model import DnsRequest, Transport
+from gateway.dns.resolver import Resolver
+
+CLASSIC_UDP_PAYLOAD = 512
+
+
+@dataclass
+class ServerLimits:
+    """Per-server limits on TCP clients."""
+
+    max_tcp_connections: int = 256
+    tcp_idle_timeout: float = 10.0
+
+
+def _parse(wire: bytes) -> DNSRecord | None:
+    try:
+        query = DNSRecord.parse(wire)
+    except (DNSError, ValueError, IndexError, UnicodeDecodeError, struct.error):
+        return None
+    if query.header.qr or len(query.questions) != 1:
+        return None
+    return query
+
+
+def _formerr(wire: bytes) -> bytes | None:
+    """FORMERR with the query's ID when at least the header is readable; else nothing."""
+    if len(wire) < 12:
+        return None
+    (qid,) = struct.unpack_from("!H", wire)
+    reply = DNSRecord()
+    reply.header.id = qid
+    reply.header.qr = 1
+    reply.header.rcode = RCODE.FORMERR
+    return bytes(reply.pack())
+
+
+def _udp_limit(query: DNSRecord) -> int:
+    for rr in query.ar:
+        if rr.rtype == QTYPE.OPT:
+            return max(CLASSIC_UDP_PAYLOAD, int(rr.rclass))
+    return CLASSIC_UDP_PAYLOAD
+
+
+def _fit_udp(query: DNSRecord, reply: DNSRecord) -> bytes:
+    """The reply's wire form, or an empty truncated reply (TC set) when it is too big for UDP."""
+    wire = bytes(reply.pack())
+    if len(wire) <= _udp_limit(query):
+        return wire
+    short = query.reply(ra=1)
+    short.header.tc = 1
+    short.header.rcode = reply.header.rcode
+    if any(rr.rtype == QTYPE.OPT for rr in query.ar):
+        short.add_ar(EDNS0(udp_len=_udp_limit(query)))
+    return bytes(short.pack())
+
+
+@dataclass
+class DnsServer:
+    """Serves one resolver chain on several UDP and TCP endpoints."""
+
+    chain: Resolver
+    counters: DnsCounters
+    limits: ServerLimits = field(default_factory=ServerLimits)
+    _closers: list[asyncio.AbstractServer | asyncio.BaseTransport] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _tcp_clients: int = 0
+
+    async def answer(self, wire: bytes, client: str, transport: Transport) -> bytes | None:
+        """The wire reply to one wire query, or None for silence."""
+        self.counters.queries += 1
+        query = _parse(wire)
+        if query is None:
+            self.counters.malformed += 1
+            return _formerr(wire)
+        request = DnsRequest(client, transport, query)
+        try:
+            response = await self.chain.resolve(request)
+        except Exception:  # a bug in one link must cost one answer, not the server
+            self.counters.answered["error"] += 1
+            return bytes(error_reply(query, RCODE.SERVFAIL).pack())
+        self.counters.answered[response.outcome.value] += 1
+        if transport is Transport.UDP:
+            return _fit_udp(query, response.message)
+        return bytes(response.message.pack())
+
+    async def start(self, endpoints: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """Listen on every endpoint (UDP and TCP); returns the bound addresses (port 0 resolved)."""
+        loop = asyncio.get_running_loop()
+        bound = []
+        for host, port in endpoints:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _UdpProtocol(self), local_addr=(host, port), reuse_port=True
+            )
+            self._closers.append(transport)
+            sockname = transport.get_extra_info("sockname")
+            tcp = await asyncio.start_server(self._serve_tcp, host, sockname[1], reuse_port=True)
+            self._closers.append(tcp)
+            bound.append((sockname[0], sockname[1]))
+        return bound
+
+    async def close(self) -> None:
+        """Stop listening and finish."""
+        for closer in self._closers:
+            closer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run a per-query coroutine, kept referenced until it ends."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._tcp_clients >= self.limits.max_tcp_connections:
+            writer.close()
+            return
+        self._tcp_clients += 1
+        client = str(writer.get_extra_info("peername")[0])
+        try:
+            while True:
+                head = await asyncio.wait_for(reader.readexactly(2), self.limits.tcp_idle_timeout)
+                (length,) = struct.unpack("!H", head)
+                wire = await asyncio.wait_for(
+                    reader.readexactly(length), self.limits.tcp_idle_timeout
+                )
+                reply = await self.answer(wire, client, Transport.TCP)
+                if reply is None:
+                    break
+                writer.write(struct.pack("!H", len(reply)) + reply)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
+            pass
+        finally:
+            self._tcp_clients -= 1
+            writer.close()
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, server: DnsServer) -> None:
+        self.server = server
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.server.spawn(self._reply(data, addr))
+
+    async def _reply(self, data: bytes, addr: tuple[str, int]) -> None:
+        reply = await self.server.answer(data, addr[0], Transport.UDP)
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
