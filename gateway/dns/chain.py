@@ -1,16 +1,17 @@
 """The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md).
 
-Not yet here (issue #3 continues): client identity and the per-client rate limit (they go
-first, so abuse is refused before any work), SafeSearch and the HTTPS/SVCB `ech` stripping
-(after blocking), and the cache with serve-stale (just before the upstreams).
+Not yet here (issue #3 continues): SafeSearch and the HTTPS/SVCB `ech` stripping (after
+blocking), and the cache with serve-stale (just before the upstreams).
 """
 
 from __future__ import annotations
 
 from filters.engine import BlocklistEngine
 from gateway.config import DnsConfig, NetworkConfig
+from gateway.dns.access import ClientAccessResolver
 from gateway.dns.blocking import BlockingResolver
 from gateway.dns.counters import DnsCounters
+from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
 from gateway.dns.special_names import SpecialNamesResolver
 from gateway.dns.upstream import Upstream, UpstreamResolver
@@ -24,10 +25,15 @@ def build_chain(
     portal_names: tuple[str, ...] = (),
     upstream_timeout: float = 2.0,
 ) -> Resolver:
-    """Special names, then blocking, then the upstreams."""
+    """Client access, rate limit, special names, blocking, then the upstreams."""
     upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
                                 upstream_timeout)  # fmt: skip
     # Blocking before anything that could send the name out: a blocked name never leaves.
     blocking = BlockingResolver(upstream, engine, dns.blocked_answer, network.lan_address, counters)
-    # Special names first: the DoH canary must answer NXDOMAIN even if a list names it.
-    return SpecialNamesResolver(blocking, network.lan_address, portal_names)
+    # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
+    special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
+    # The rate limit before any work is done for a client, but after the access check, so
+    # strangers cannot fill the bucket table.
+    limited = RateLimitResolver(special, dns.rate_limit, dns.rate_limit_exempt)
+    # First: only the hotspot's own clients get anything at all.
+    return ClientAccessResolver(limited, (network.client_subnet,))

@@ -22,6 +22,8 @@ class Outcome(Enum):
     BLOCKED = "blocked"
     SPECIAL = "special"  # answered by the gateway itself (special names)
     SERVFAIL = "servfail"
+    REFUSED = "refused"  # over the rate limit
+    DROPPED = "dropped"  # not ours to answer: no reply is sent
 
 
 @dataclass(frozen=True)

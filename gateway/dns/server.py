@@ -18,7 +18,7 @@ from dnslib import EDNS0, QTYPE, RCODE, DNSError, DNSRecord
 
 from gateway.dns.answers import error_reply
 from gateway.dns.counters import DnsCounters
-from gateway.dns.model import DnsRequest, Transport
+from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
 
 CLASSIC_UDP_PAYLOAD = 512
@@ -99,6 +99,8 @@ class DnsServer:
             self.counters.answered["error"] += 1
             return bytes(error_reply(query, RCODE.SERVFAIL).pack())
         self.counters.answered[response.outcome.value] += 1
+        if response.outcome is Outcome.DROPPED:
+            return None
         if transport is Transport.UDP:
             return _fit_udp(query, response.message)
         return bytes(response.message.pack())
