@@ -14,7 +14,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from dnslib import EDNS0, QTYPE, RCODE, DNSError, DNSRecord
+from dnslib import EDNS0, QTYPE, RCODE, DNSRecord
 
 from gateway.dns.answers import error_reply
 from gateway.dns.counters import DnsCounters
@@ -35,9 +35,13 @@ class ServerLimits:
 def _parse(wire: bytes) -> DNSRecord | None:
     try:
         query = DNSRecord.parse(wire)
-    except (DNSError, ValueError, IndexError, UnicodeDecodeError, struct.error):
+    except Exception:  # dnslib raises many types (DNSLabelError, struct.error, ...) on junk
         return None
     if query.header.qr or len(query.questions) != 1:
+        return None
+    labels = query.q.qname.label
+    # dnslib reads labels its own writer refuses; such a name must not get any further.
+    if any(len(label) > 63 for label in labels) or sum(len(x) + 1 for x in labels) > 255:
         return None
     return query
 
