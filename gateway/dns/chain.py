@@ -1,7 +1,7 @@
 """The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md).
 
-Not yet here (issue #3 continues): SafeSearch and the HTTPS/SVCB `ech` stripping (after
-blocking), and the cache with serve-stale (just before the upstreams).
+Not yet here (issue #3 continues): SafeSearch and the HTTPS/SVCB `ech` stripping, between
+blocking and the cache.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from filters.engine import BlocklistEngine
 from gateway.config import DnsConfig, NetworkConfig
 from gateway.dns.access import ClientAccessResolver
 from gateway.dns.blocking import BlockingResolver
+from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
 from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
@@ -28,8 +29,11 @@ def build_chain(
     """Client access, rate limit, special names, blocking, then the upstreams."""
     upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
                                 upstream_timeout)  # fmt: skip
+    # The cache right before the upstreams: it holds only what they said, so a blocklist
+    # change takes effect at once instead of after cached TTLs run out.
+    cache = CachingResolver(upstream, counters)
     # Blocking before anything that could send the name out: a blocked name never leaves.
-    blocking = BlockingResolver(upstream, engine, dns.blocked_answer, network.lan_address, counters)
+    blocking = BlockingResolver(cache, engine, dns.blocked_answer, network.lan_address, counters)
     # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
     special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
     # The rate limit before any work is done for a client, but after the access check, so

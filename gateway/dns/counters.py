@@ -17,6 +17,7 @@ class DnsCounters:
     upstream_seconds: float = 0.0
     upstream_answers: int = 0
     malformed: int = 0
+    cache_hits: int = 0
 
     def upstream_latency(self) -> float:
         """Mean seconds an upstream took to answer."""

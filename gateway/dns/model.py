@@ -21,6 +21,7 @@ class Outcome(Enum):
     RESOLVED = "resolved"  # from an upstream
     BLOCKED = "blocked"
     SPECIAL = "special"  # answered by the gateway itself (special names)
+    CACHED = "cached"
     SERVFAIL = "servfail"
     REFUSED = "refused"  # over the rate limit
     DROPPED = "dropped"  # not ours to answer: no reply is sent

@@ -6,7 +6,7 @@ import asyncio
 import struct
 from dataclasses import dataclass, field
 
-from dnslib import QTYPE, RR, TXT, A, DNSRecord
+from dnslib import QTYPE, RCODE, RR, SOA, TXT, A, DNSRecord
 
 BIG_TXT = ["x" * 250] * 8  # over 512 bytes: forces TC over UDP without EDNS
 
@@ -24,7 +24,11 @@ class FakeUpstream:
         query = DNSRecord.parse(wire)
         reply = query.reply()
         name = str(query.q.qname)
-        if name.startswith("big."):
+        if name.startswith("nx."):
+            reply.header.rcode = RCODE.NXDOMAIN
+            soa = SOA("ns.test.", "admin.test.", (1, 3600, 600, 86400, 30))
+            reply.add_auth(RR("test.", QTYPE.SOA, rdata=soa, ttl=300))
+        elif name.startswith("big."):
             reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(BIG_TXT), ttl=60))
         else:
             reply.add_answer(RR(name, QTYPE.A, rdata=A("192.0.2.1"), ttl=60))
