@@ -1,7 +1,6 @@
 """The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md).
 
-Not yet here (issue #3 continues): SafeSearch and the HTTPS/SVCB `ech` stripping, between
-blocking and the cache.
+Not yet here (issue #3 continues): SafeSearch, between blocking and the cache.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
 from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
+from gateway.dns.sni_visibility import SniVisibilityResolver
 from gateway.dns.special_names import SpecialNamesResolver
 from gateway.dns.upstream import Upstream, UpstreamResolver
 
@@ -32,8 +32,10 @@ def build_chain(
     # The cache right before the upstreams: it holds only what they said, so a blocklist
     # change takes effect at once instead of after cached TTLs run out.
     cache = CachingResolver(upstream, counters)
+    # After the cache, so cached answers are cleaned too; the cache keeps what upstream said.
+    visible = SniVisibilityResolver(cache)
     # Blocking before anything that could send the name out: a blocked name never leaves.
-    blocking = BlockingResolver(cache, engine, dns.blocked_answer, network.lan_address, counters)
+    blocking = BlockingResolver(visible, engine, dns.blocked_answer, network.lan_address, counters)
     # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
     special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
     # The rate limit before any work is done for a client, but after the access check, so

@@ -6,7 +6,7 @@ import asyncio
 import struct
 from dataclasses import dataclass, field
 
-from dnslib import QTYPE, RCODE, RR, SOA, TXT, A, DNSRecord
+from dnslib import HTTPS, QTYPE, RCODE, RD, RR, SOA, TXT, A, Buffer, DNSRecord
 
 BIG_TXT = ["x" * 250] * 8  # over 512 bytes: forces TC over UDP without EDNS
 
@@ -28,6 +28,19 @@ class FakeUpstream:
             reply.header.rcode = RCODE.NXDOMAIN
             soa = SOA("ns.test.", "admin.test.", (1, 3600, 600, 86400, 30))
             reply.add_auth(RR("test.", QTYPE.SOA, rdata=soa, ttl=300))
+        elif query.q.qtype in (QTYPE.HTTPS, 64):
+            params = [
+                (0, bytearray(b"\x00\x01\x00\x05")),  # mandatory=alpn,ech
+                (1, bytearray(b"\x02h3\x05h3-29\x02h2")),  # alpn=h3,h3-29,h2
+                (4, bytearray(b"\xc0\x00\x02\x01")),  # ipv4hint=192.0.2.1
+                (5, bytearray(b"\x00\x04ECH!")),  # ech=...
+            ]
+            rdata = HTTPS(1, [], params)
+            if query.q.qtype == 64:
+                buffer = Buffer()
+                rdata.pack(buffer)
+                rdata = RD(bytes(buffer.data))
+            reply.add_answer(RR(name, query.q.qtype, rdata=rdata, ttl=60))
         elif name.startswith("big."):
             reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(BIG_TXT), ttl=60))
         else:

@@ -163,3 +163,17 @@ def test_malformed_packets_get_formerr_or_silence_and_service_goes_on(state_dir:
         assert counters.malformed == len(junk)
 
     run(state_dir, scenario)
+
+
+@pytest.mark.parametrize("rdtype", ["HTTPS", "SVCB"])
+def test_https_and_svcb_answers_lose_ech_and_h3(state_dir: Path, rdtype: str) -> None:
+    async def scenario(port: int, fake: FakeUpstream, counters: DnsCounters) -> None:
+        reply = await ask(port, "svc.example.test", rdtype)
+        (record,) = reply.answer[0]
+        keys = {int(k) for k in record.params}
+        assert 5 not in keys  # no ech: the proxy can read the SNI
+        assert [bytes(a) for a in record.params[1].ids] == [b"h2"]  # no HTTP/3 over blocked QUIC
+        assert [int(k) for k in record.params[0].keys] == [1]  # mandatory no longer names ech
+        assert str(record.params[4].addresses[0]) == "192.0.2.1"  # the rest is untouched
+
+    run(state_dir, scenario)
