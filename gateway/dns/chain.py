@@ -1,11 +1,9 @@
-"""The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md).
-
-Not yet here (issue #3 continues): SafeSearch, between blocking and the cache.
-"""
+"""The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
 from filters.engine import BlocklistEngine
+from filters.safesearch import load_safesearch
 from gateway.config import DnsConfig, NetworkConfig
 from gateway.dns.access import ClientAccessResolver
 from gateway.dns.blocking import BlockingResolver
@@ -13,6 +11,7 @@ from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
 from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
+from gateway.dns.safesearch import SafeSearchResolver
 from gateway.dns.sni_visibility import SniVisibilityResolver
 from gateway.dns.special_names import SpecialNamesResolver
 from gateway.dns.upstream import Upstream, UpstreamResolver
@@ -26,7 +25,7 @@ def build_chain(
     portal_names: tuple[str, ...] = (),
     upstream_timeout: float = 2.0,
 ) -> Resolver:
-    """Client access, rate limit, special names, blocking, then the upstreams."""
+    """Access, rate limit, special names, blocking, SafeSearch, SNI, cache, upstreams."""
     upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
                                 upstream_timeout)  # fmt: skip
     # The cache right before the upstreams: it holds only what they said, so a blocklist
@@ -34,8 +33,11 @@ def build_chain(
     cache = CachingResolver(upstream, counters)
     # After the cache, so cached answers are cleaned too; the cache keeps what upstream said.
     visible = SniVisibilityResolver(cache)
+    # SafeSearch after blocking (a blocked name stays blocked) and before the cache, which
+    # then holds the safe endpoint's own records under its own name.
+    safe = SafeSearchResolver(visible, load_safesearch() if dns.safesearch else {})
     # Blocking before anything that could send the name out: a blocked name never leaves.
-    blocking = BlockingResolver(visible, engine, dns.blocked_answer, network.lan_address, counters)
+    blocking = BlockingResolver(safe, engine, dns.blocked_answer, network.lan_address, counters)
     # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
     special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
     # The rate limit before any work is done for a client, but after the access check, so

@@ -26,7 +26,13 @@ LAN = "10.77.0.1"
 Scenario = Callable[[int, FakeUpstream, DnsCounters], Awaitable[None]]
 
 
-def run(state_dir: Path, scenario: Scenario, mode: str = "blockpage", **fake_kw: bool) -> None:
+def run(
+    state_dir: Path,
+    scenario: Scenario,
+    mode: str = "blockpage",
+    safesearch: bool = True,
+    **fake_kw: bool,
+) -> None:
     """Start the fake upstream and our server in one loop, run the scenario, tear down."""
     engine = engine_for(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
 
@@ -34,7 +40,9 @@ def run(state_dir: Path, scenario: Scenario, mode: str = "blockpage", **fake_kw:
         fake = FakeUpstream(**fake_kw)
         closers = await start_fake_upstream(fake)
         counters = DnsCounters()
-        dns_config = DnsConfig(upstreams=(f"127.0.0.1:{fake.port}",), blocked_answer=mode)
+        dns_config = DnsConfig(
+            upstreams=(f"127.0.0.1:{fake.port}",), blocked_answer=mode, safesearch=safesearch
+        )
         chain = build_chain(dns_config, NetworkConfig(), engine, counters, upstream_timeout=0.5)
         server = DnsServer(chain, counters)
         ((_, port),) = await server.start([("127.0.0.1", 0)])
@@ -177,3 +185,26 @@ def test_https_and_svcb_answers_lose_ech_and_h3(state_dir: Path, rdtype: str) ->
         assert str(record.params[4].addresses[0]) == "192.0.2.1"  # the rest is untouched
 
     run(state_dir, scenario)
+
+
+def test_safesearch_answers_search_names_with_the_safe_endpoint(state_dir: Path) -> None:
+    async def scenario(port: int, fake: FakeUpstream, counters: DnsCounters) -> None:
+        reply = await ask(port, "www.google.co.id")
+        cname, address = reply.answer
+        assert str(cname[0].target) == "forcesafesearch.google.com."
+        assert address[0].address == "192.0.2.1"
+        youtube = await ask(port, "m.youtube.com")
+        assert str(youtube.answer[0][0].target) == "restrictmoderate.youtube.com."
+        asked = [name for _, name in fake.queries]
+        assert asked == ["forcesafesearch.google.com.", "restrictmoderate.youtube.com."]
+
+    run(state_dir, scenario)
+
+
+def test_safesearch_off_forwards_search_names_unchanged(state_dir: Path) -> None:
+    async def scenario(port: int, fake: FakeUpstream, counters: DnsCounters) -> None:
+        reply = await ask(port, "www.google.com")
+        assert reply.answer[0].rdtype == dns.rdatatype.A
+        assert fake.queries == [("udp", "www.google.com.")]
+
+    run(state_dir, scenario, safesearch=False)
