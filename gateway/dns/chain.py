@@ -9,6 +9,7 @@ from gateway.dns.access import ClientAccessResolver
 from gateway.dns.blocking import BlockingResolver
 from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
+from gateway.dns.minimal_any import MinimalAnyResolver
 from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
 from gateway.dns.safesearch import SafeSearchResolver
@@ -36,8 +37,12 @@ def build_chain(
     # SafeSearch after blocking (a blocked name stays blocked) and before the cache, which
     # then holds the safe endpoint's own records under its own name.
     safe = SafeSearchResolver(visible, load_safesearch() if dns.safesearch else {})
+    # ANY after blocking, so a blocked name is blocked for ANY too.
+    minimal_any = MinimalAnyResolver(safe)
     # Blocking before anything that could send the name out: a blocked name never leaves.
-    blocking = BlockingResolver(safe, engine, dns.blocked_answer, network.lan_address, counters)
+    blocking = BlockingResolver(
+        minimal_any, engine, dns.blocked_answer, network.lan_address, counters
+    )
     # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
     special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
     # The rate limit before any work is done for a client, but after the access check, so

@@ -208,3 +208,15 @@ def test_safesearch_off_forwards_search_names_unchanged(state_dir: Path) -> None
         assert fake.queries == [("udp", "www.google.com.")]
 
     run(state_dir, scenario, safesearch=False)
+
+
+def test_any_gets_the_minimal_rfc8482_answer_without_asking_upstream(state_dir: Path) -> None:
+    async def scenario(port: int, fake: FakeUpstream, counters: DnsCounters) -> None:
+        reply = await ask(port, "example.test", "ANY", tcp=True)
+        (hinfo,) = reply.answer[0]
+        assert hinfo.rdtype == dns.rdatatype.HINFO and hinfo.cpu == b"RFC8482"
+        blocked = await ask(port, "judi.test", "ANY")
+        assert blocked.authority and not blocked.answer  # blocked for ANY as for any type
+        assert fake.queries == []
+
+    run(state_dir, scenario)
