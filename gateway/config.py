@@ -58,6 +58,8 @@ class DnsConfig:
     safesearch: bool = True
     rate_limit: int = 50
     rate_limit_exempt: tuple[str, ...] = ()
+    query_log: bool = False
+    query_log_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "safesearch": as_bool,
         "rate_limit": partial(as_int, minimum=0, maximum=1_000_000),
         "rate_limit_exempt": partial(as_list, item=as_network),
+        "query_log": as_bool,
+        "query_log_days": partial(as_int, minimum=1, maximum=366),
     },
     "firewall": {"enabled": as_bool},
     "portal": {

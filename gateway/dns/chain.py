@@ -10,6 +10,7 @@ from gateway.dns.blocking import BlockingResolver
 from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
 from gateway.dns.minimal_any import MinimalAnyResolver
+from gateway.dns.query_log import QueryLog, QueryLogResolver
 from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
 from gateway.dns.safesearch import SafeSearchResolver
@@ -25,6 +26,7 @@ def build_chain(
     counters: DnsCounters,
     portal_names: tuple[str, ...] = (),
     upstream_timeout: float = 2.0,
+    query_log: QueryLog | None = None,
 ) -> Resolver:
     """Access, rate limit, special names, blocking, SafeSearch, SNI, cache, upstreams."""
     upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
@@ -48,5 +50,7 @@ def build_chain(
     # The rate limit before any work is done for a client, but after the access check, so
     # strangers cannot fill the bucket table.
     limited = RateLimitResolver(special, dns.rate_limit, dns.rate_limit_exempt)
+    # The opt-in log sees every answer the clients got, refusals included.
+    logged: Resolver = QueryLogResolver(limited, query_log) if query_log else limited
     # First: only the hotspot's own clients get anything at all.
-    return ClientAccessResolver(limited, (network.client_subnet,))
+    return ClientAccessResolver(logged, (network.client_subnet,))

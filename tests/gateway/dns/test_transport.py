@@ -53,7 +53,8 @@ def test_tcp_connections_are_capped_and_idle_ones_closed(tmp_path: Path) -> None
         try:
             held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
             await asyncio.sleep(0.05)
-            reader, _ = await asyncio.open_connection("127.0.0.1", port)
+            reader, extra = await asyncio.open_connection("127.0.0.1", port)
+            held.append((reader, extra))  # closed with the others below
             assert await asyncio.wait_for(reader.read(), 1) == b""  # over the cap: closed
             reader, writer = held[0]
             wire = bytes(DNSRecord.question("a.test").pack())
