@@ -1,0 +1,220 @@
+"""DNS resolver benchmark (issue #3): this resolver beside unbound, with dnsperf, in one run.
+
+    .venv/bin/python bench/dns_bench.py            # 1,000,000 blocked names, 10 s per server
+    .venv/bin/python bench/dns_bench.py --names 200000 --seconds 5
+
+Needs Debian's dnsperf, unbound and dnsmasq-base. Both resolvers load the same list (unbound as
+`local-zone ... always_nxdomain`, ours with blocked_answer = "nxdomain"), answer the same query
+file (half blocked names and their subdomains, half allowed names that repeat so the cache
+serves them) and forward to the same stub upstream on loopback (dnsmasq answering every name).
+Everything stays on 127.0.0.1. Prints queries per second, average and p99 latency, resident
+memory and start-up time of each, and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from blocklist_data import LISTS, generate, real_names
+
+from filters.compiler import CompileInput, compile_snapshot
+from filters.never_block import NeverBlock
+from filters.sources import SourceSpec
+from filters.store import SnapshotStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_list(tmp: Path, names: int, seed: int) -> tuple[Path, list[str]]:
+    """One domains file of `names` names: the real lists plus generated ones."""
+    gen, _count, _shapes = generate(names, seed, LISTS)
+    listed = sorted(real_names(LISTS) | set(gen.read_text(encoding="utf-8").split()))[:names]
+    path = tmp / "blocked.txt"
+    path.write_text("\n".join(listed) + "\n", encoding="utf-8")
+    return path, listed
+
+
+def write_queries(tmp: Path, listed: list[str], count: int, seed: int) -> Path:
+    """Half blocked (listed names and subdomains), half 2,000 allowed names that repeat."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(count):
+        if i % 2:
+            name = rng.choice(listed)
+            lines.append(f"{'www.' + name if rng.random() < 0.5 else name} A")
+        else:
+            lines.append(f"site{rng.randrange(2000)}.allowed-example.net A")
+    path = tmp / "queries.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def rss(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def wait_answering(port: int, limit: float = 120.0) -> float:
+    """Seconds until a query to `port` gets an answer (bounded)."""
+    import dns.message
+    import dns.query
+
+    start = time.monotonic()
+    query = dns.message.make_query("probe.allowed-example.net", "A")
+    while time.monotonic() - start < limit:
+        try:
+            dns.query.udp(query, "127.0.0.1", port=port, timeout=0.2)
+            return time.monotonic() - start
+        except Exception:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answered on port {port} within {limit} s")
+
+
+def dnsperf(port: int, queries: Path, seconds: int) -> dict[str, float]:
+    """Run dnsperf; queries per second, average and p99 latency from its verbose lines."""
+    out = subprocess.run(
+        ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(seconds),
+         "-c", "20", "-q", "500", "-v"],
+        capture_output=True, text=True, check=True, timeout=seconds + 60,
+    ).stdout  # fmt: skip
+    # "> NOERROR name A 0.000150": one line per answer; lost queries ("> T ...") have no time.
+    latencies = []
+    for line in out.splitlines():
+        fields = line.split()
+        if line.startswith("> ") and len(fields) == 5 and fields[1] != "T":
+            latencies.append(float(fields[4]))
+    qps = next(float(x.split()[-1]) for x in out.splitlines() if "Queries per second" in x)
+    latencies.sort()
+    return {
+        "qps": qps,
+        "avg_ms": statistics.fmean(latencies) * 1e3,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3,
+        "answered": len(latencies),
+    }
+
+
+def start_stub(port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--bind-interfaces",
+         "--listen-address=127.0.0.1", f"--port={port}", "--address=/#/192.0.2.1",
+         "--cache-size=0", "--user=root", "--pid-file="],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_unbound(tmp: Path, port: int, stub: int, listed: list[str]) -> subprocess.Popen[bytes]:
+    zones = tmp / "unbound-blocked.conf"
+    zones.write_text("".join(f'local-zone: "{n}." always_nxdomain\n' for n in listed))
+    conf = tmp / "unbound.conf"
+    conf.write_text(
+        f"server:\n  interface: 127.0.0.1\n  port: {port}\n  do-daemonize: no\n"
+        f'  username: ""\n  chroot: ""\n  directory: "{tmp}"\n  pidfile: ""\n'
+        "  num-threads: 1\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n"
+        '  module-config: "iterator"\n  use-syslog: no\n  verbosity: 0\n'
+        f'  include: "{zones}"\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@{stub}\n'
+    )
+    return subprocess.Popen(["unbound", "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def start_ours(tmp: Path, port: int, stub: int, blocked: Path) -> subprocess.Popen[bytes]:
+    state = tmp / "state"
+    store = SnapshotStore(state)
+    store.ensure()
+    spec = SourceSpec("bench", f"file://{blocked}", "gambling")
+    snap = store.new_snapshot_temp()
+    meta = compile_snapshot([CompileInput(spec, None, blocked)], NeverBlock.load(), snap)
+    store.publish(snap, meta["id"])
+    conf = tmp / "gateway.toml"
+    conf.write_text(
+        f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:{stub}"]\n'
+        f'blocked_answer = "nxdomain"\nsafesearch = false\nrate_limit = 0\n'
+        f'[blocklists]\nstate_dir = "{state}"\n'
+    )
+    code = (
+        "import asyncio; from pathlib import Path; from gateway.config import load_config;"
+        "from gateway.dns.service import serve_dns;"
+        f"asyncio.run(serve_dns(load_config(Path({str(conf)!r}))))"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
+
+
+def measure(name: str, proc: subprocess.Popen[bytes], port: int, queries: Path, seconds: int):
+    started = wait_answering(port)
+    result = dnsperf(port, queries, seconds)
+    result.update(start_s=started, rss_mb=rss(proc.pid) / 2**20)
+    print(f"{name}: {result}", file=sys.stderr)
+    return result
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--names", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=3)
+    args = parser.parse_args()
+    for tool in ("dnsperf", "unbound", "dnsmasq"):
+        if shutil.which(tool) is None:
+            sys.exit(f"dns_bench: {tool} is missing: apt-get install dnsperf unbound dnsmasq-base")
+    with tempfile.TemporaryDirectory(prefix="dns-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        blocked, listed = write_list(tmp, args.names, args.seed)
+        queries = write_queries(tmp, listed, args.queries, args.seed)
+        stub_port = free_port()
+        stub = start_stub(stub_port)
+        results = {}
+        try:
+            for name, starter in (
+                ("unbound", lambda p: start_unbound(tmp, p, stub_port, listed)),
+                ("hotspot-gateway", lambda p: start_ours(tmp, p, stub_port, blocked)),
+            ):
+                port = free_port()
+                proc = starter(port)
+                try:
+                    results[name] = measure(name, proc, port, queries, args.seconds)
+                finally:
+                    stop(proc)
+        finally:
+            stop(stub)
+    ours, anchor = results["hotspot-gateway"], results["unbound"]
+    print(f"\n{len(listed):,} blocked names; {args.queries:,} queries, {args.seconds} s each\n")
+    print("| measure | hotspot-gateway | unbound | ratio |\n|---|---:|---:|---:|")
+    for key, label in (("qps", "queries per second"), ("avg_ms", "average latency, ms"),
+                       ("p99_ms", "p99 latency, ms"), ("rss_mb", "resident memory, MiB"),
+                       ("start_s", "start-up, s")):  # fmt: skip
+        print(
+            f"| {label} | {ours[key]:,.2f} | {anchor[key]:,.2f} | {ours[key] / anchor[key]:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

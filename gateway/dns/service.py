@@ -1,0 +1,42 @@
+"""Run the resolver: engine, chain, listeners and the blocklist watcher, until cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from filters.engine import BlocklistEngine
+from gateway.config import GatewayConfig
+from gateway.dns.chain import build_chain
+from gateway.dns.counters import DnsCounters
+from gateway.dns.query_log import QueryLog
+from gateway.dns.reload import keep_blocklists_fresh
+from gateway.dns.server import DnsServer
+
+
+def endpoint(text: str) -> tuple[str, int]:
+    """("address", port) from the config's "address:port" or "[v6]:port"."""
+    host, _, port = text.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) -> None:
+    """Serve DNS on every `[dns].listen` address until the task is cancelled."""
+    counters = counters or DnsCounters()
+    engine = await asyncio.to_thread(BlocklistEngine, config.blocklists.state_dir)
+    log = None
+    if config.dns.query_log:
+        log = QueryLog(config.blocklists.state_dir / "querylog", config.dns.query_log_days)
+    chain = build_chain(config.dns, config.network, engine, counters, query_log=log)
+    server = DnsServer(chain, counters)
+    await server.start([endpoint(e) for e in config.dns.listen])
+    watcher = asyncio.create_task(keep_blocklists_fresh(engine))
+    try:
+        await asyncio.Event().wait()  # until cancelled
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await server.close()
+        if log is not None:
+            log.close()
