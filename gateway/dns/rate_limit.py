@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import netaddr
 from dnslib import RCODE
 
 from gateway.dns.answers import error_reply
 from gateway.dns.model import DnsRequest, DnsResponse, Outcome
+from gateway.dns.networks import NetworkSet
 from gateway.dns.resolver import ChainedResolver, Resolver
 
 BURST_SECONDS = 2.0  # a client may save up this many seconds of queries (page loads burst)
@@ -62,21 +62,11 @@ class RateLimitResolver(ChainedResolver):
     ) -> None:
         super().__init__(next_resolver)
         self.buckets = TokenBuckets(rate, clock) if rate > 0 else None
-        self.exempt = netaddr.IPSet(exempt)
-        self._exempt_memo: dict[str, bool] = {}  # netaddr set tests are slow; clients are few
-
-    def is_exempt(self, address: str) -> bool:
-        """Whether `address` is in an exempt network (memoised, bounded)."""
-        verdict = self._exempt_memo.get(address)
-        if verdict is None:
-            if len(self._exempt_memo) > 65_536:
-                self._exempt_memo.clear()
-            verdict = self._exempt_memo[address] = address in self.exempt
-        return verdict
+        self.exempt = NetworkSet(exempt)
 
     async def resolve(self, request: DnsRequest) -> DnsResponse:
         """Refuse a client over its rate; pass everything else on."""
-        if self.buckets is None or self.is_exempt(request.client):
+        if self.buckets is None or request.client in self.exempt:
             return await self.next.resolve(request)
         if not self.buckets.allow(request.client):
             reply = error_reply(request.message, RCODE.REFUSED)

@@ -11,6 +11,7 @@ from gateway.config import DnsConfig, NetworkConfig
 from gateway.dns.chain import build_chain
 from gateway.dns.counters import DnsCounters
 from gateway.dns.model import Transport
+from gateway.dns.networks import MEMO_LIMIT, NetworkSet
 from gateway.dns.rate_limit import TokenBuckets
 from gateway.dns.server import DnsServer
 from tests.filters.builders import engine_for, spec
@@ -80,3 +81,12 @@ def test_exempt_networks_and_rate_zero_are_never_limited(state_dir: Path) -> Non
     assert set(exempt) == {RCODE.NOERROR}
     off = answers(state_dir / "off", [("10.77.0.40", "judi.test")] * 30, rate_limit=0)
     assert set(off) == {RCODE.NOERROR}
+
+
+def test_network_set_answers_like_netaddr_and_stays_bounded() -> None:
+    nets = NetworkSet(("10.77.0.0/24", "::1/128"))
+    assert "10.77.0.200" in nets and "::1" in nets
+    assert "10.77.1.1" not in nets and "not-an-address" not in nets
+    strangers = [f"10.1.{i // 256}.{i % 256}" for i in range(MEMO_LIMIT + 10)]
+    assert not any(address in nets for address in strangers)
+    assert len(nets._memo) <= MEMO_LIMIT  # a scan of many addresses cannot grow it forever
