@@ -65,6 +65,7 @@ class BlocklistEngine:
         self._snapshot_path: Path | None = None
         self._audit_signature: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None
+        self.generation = 0
         self._overlay = Overlay([])  # replaced by refresh() below, before any lookup
         self._state: _State = _state(self._overlay, None)
         self.refresh()
@@ -90,6 +91,7 @@ class BlocklistEngine:
                 self._audit_signature = signature
                 changed = True
             if changed:
+                self.generation += 1  # caches of finished answers watch this
                 # One assignment swaps everything a lookup uses, so it never mixes an old
                 # snapshot's hits with a new one's tables.
                 self._state = _state(self._overlay, self._snapshot)

@@ -36,4 +36,5 @@ class BlockingResolver(ChainedResolver):
         reply = blocked_reply(
             request.message, self.mode, self.lan_address, category, verdict.listed or request.qname
         )
-        return DnsResponse(reply, Outcome.BLOCKED, f"blocked: {category} ({verdict.source})")
+        reason = f"blocked: {category} ({verdict.source})"
+        return DnsResponse(reply, Outcome.BLOCKED, reason, category)

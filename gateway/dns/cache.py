@@ -87,7 +87,7 @@ class CachingResolver(ChainedResolver):
         stale_ok = entry is not None and now - (entry.stored + entry.ttl) < STALE_FOR
         if response.outcome is Outcome.SERVFAIL and entry is not None and stale_ok:
             reply = self._reply(request, entry, STALE_TTL)
-            return DnsResponse(reply, Outcome.CACHED, "stale: every upstream failed")
+            return DnsResponse(reply, Outcome.STALE, "stale: every upstream failed")
         if response.outcome is Outcome.RESOLVED:
             self._store(key, response.message, now)
         return response

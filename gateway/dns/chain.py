@@ -1,22 +1,22 @@
-"""The resolver chain, assembled once; the order is the design (see ARCHITECTURE.md)."""
+"""The resolver chain and the Front before it, assembled once; the order is the design."""
 
 from __future__ import annotations
 
 from filters.engine import BlocklistEngine
 from filters.safesearch import load_safesearch
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.access import ClientAccessResolver
 from gateway.dns.blocking import BlockingResolver
 from gateway.dns.cache import CachingResolver
 from gateway.dns.counters import DnsCounters
+from gateway.dns.front import Front
 from gateway.dns.minimal_any import MinimalAnyResolver
 from gateway.dns.query_log import QueryLog, QueryLogResolver
-from gateway.dns.rate_limit import RateLimitResolver
 from gateway.dns.resolver import Resolver
 from gateway.dns.safesearch import SafeSearchResolver
 from gateway.dns.sni_visibility import SniVisibilityResolver
 from gateway.dns.special_names import SpecialNamesResolver
 from gateway.dns.upstream import Upstream, UpstreamResolver
+from gateway.dns.wire_cache import WireCache
 
 
 def build_chain(
@@ -28,7 +28,7 @@ def build_chain(
     upstream_timeout: float = 2.0,
     query_log: QueryLog | None = None,
 ) -> Resolver:
-    """Access, rate limit, special names, blocking, SafeSearch, SNI, cache, upstreams."""
+    """Special names, blocking, ANY, SafeSearch, SNI, cache, upstreams (after the Front)."""
     upstream = UpstreamResolver([Upstream.parse(u) for u in dns.upstreams], counters,
                                 upstream_timeout)  # fmt: skip
     # The cache right before the upstreams: it holds only what they said, so a blocklist
@@ -47,10 +47,21 @@ def build_chain(
     )
     # Special names before blocking: the DoH canary must answer NXDOMAIN even if a list names it.
     special = SpecialNamesResolver(blocking, network.lan_address, portal_names)
-    # The rate limit before any work is done for a client, but after the access check, so
-    # strangers cannot fill the bucket table.
-    limited = RateLimitResolver(special, dns.rate_limit, dns.rate_limit_exempt)
-    # The opt-in log sees every answer the clients got, refusals included.
-    logged: Resolver = QueryLogResolver(limited, query_log) if query_log else limited
-    # First: only the hotspot's own clients get anything at all.
-    return ClientAccessResolver(logged, (network.client_subnet,))
+    # The opt-in log sees every answer the chain gives.
+    return QueryLogResolver(special, query_log) if query_log else special
+
+
+def build_front(
+    dns: DnsConfig, network: NetworkConfig, engine: BlocklistEngine, wire_cache: bool = True
+) -> Front:
+    """Access, rate limit and the wire cache, which run before the chain for every query.
+
+    The wire cache is off while the opt-in query log is on: the log must see every query.
+    """
+    return Front(
+        (network.client_subnet,),
+        dns.rate_limit,
+        dns.rate_limit_exempt,
+        generation=lambda: engine.generation,
+        cache=WireCache() if wire_cache and not dns.query_log else None,
+    )

@@ -22,6 +22,7 @@ class Outcome(Enum):
     BLOCKED = "blocked"
     SPECIAL = "special"  # answered by the gateway itself (special names)
     CACHED = "cached"
+    STALE = "stale"  # an expired cached answer, served because every upstream failed
     SERVFAIL = "servfail"
     REFUSED = "refused"  # over the rate limit
     DROPPED = "dropped"  # not ours to answer: no reply is sent
@@ -48,3 +49,4 @@ class DnsResponse:
     message: DNSRecord
     outcome: Outcome
     reason: str = ""
+    category: str | None = None  # for blocked answers

@@ -1,4 +1,4 @@
-"""Per-client token-bucket rate limit: beyond `[dns].rate_limit` queries a second, REFUSED.
+"""Per-client token buckets for `[dns].rate_limit` (the Front refuses a client past its rate).
 
 A phone stuck in a retry loop, or a scanner on the hotspot, then costs a dictionary lookup per
 query instead of upstream traffic for everyone.
@@ -8,13 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-
-from dnslib import RCODE
-
-from gateway.dns.answers import error_reply
-from gateway.dns.model import DnsRequest, DnsResponse, Outcome
-from gateway.dns.networks import NetworkSet
-from gateway.dns.resolver import ChainedResolver, Resolver
 
 BURST_SECONDS = 2.0  # a client may save up this many seconds of queries (page loads burst)
 FORGET_AFTER = 60.0  # buckets idle this long are dropped, so memory follows active clients
@@ -48,27 +41,3 @@ class TokenBuckets:
 
     def __len__(self) -> int:
         return len(self._buckets)
-
-
-class RateLimitResolver(ChainedResolver):
-    """REFUSED beyond the rate; exempt networks (the gateway itself, staff) are never limited."""
-
-    def __init__(
-        self,
-        next_resolver: Resolver,
-        rate: int,
-        exempt: tuple[str, ...] = (),
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(next_resolver)
-        self.buckets = TokenBuckets(rate, clock) if rate > 0 else None
-        self.exempt = NetworkSet(exempt)
-
-    async def resolve(self, request: DnsRequest) -> DnsResponse:
-        """Refuse a client over its rate; pass everything else on."""
-        if self.buckets is None or request.client in self.exempt:
-            return await self.next.resolve(request)
-        if not self.buckets.allow(request.client):
-            reply = error_reply(request.message, RCODE.REFUSED)
-            return DnsResponse(reply, Outcome.REFUSED, "rate limited")
-        return await self.next.resolve(request)

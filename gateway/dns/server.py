@@ -18,8 +18,10 @@ from dnslib import EDNS0, QTYPE, RCODE, DNSRecord
 
 from gateway.dns.answers import error_reply
 from gateway.dns.counters import DnsCounters
+from gateway.dns.front import Admission, Admit, Front
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
+from gateway.dns.wire import refused as refused_wire
 
 CLASSIC_UDP_PAYLOAD = 512
 
@@ -80,18 +82,46 @@ def _fit_udp(query: DNSRecord, reply: DNSRecord) -> bytes:
 
 @dataclass
 class DnsServer:
-    """Serves one resolver chain on several UDP and TCP endpoints."""
+    """Serves one resolver chain on several UDP and TCP endpoints, behind a Front."""
 
     chain: Resolver
     counters: DnsCounters
+    front: Front | None = None
     limits: ServerLimits = field(default_factory=ServerLimits)
     _closers: list[asyncio.AbstractServer | asyncio.BaseTransport] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _tcp_clients: int = 0
 
-    async def answer(self, wire: bytes, client: str, transport: Transport) -> bytes | None:
-        """The wire reply to one wire query, or None for silence."""
+    def answer_now(self, wire: bytes, client: str) -> bytes | Admission | None:
+        """A reply (None for silence) if one is ready at once; else the Admission to go on with.
+
+        The Admission goes to `answer_later`, which runs the resolver chain.
+        """
         self.counters.queries += 1
+        if self.front is None:
+            return Admission(Admit.PASS, None)
+        admission = self.front.admit(wire, client)
+        if admission.admit is Admit.PASS:
+            return admission
+        self.counters.answered[admission.admit.value] += 1
+        if admission.admit is Admit.DROP:
+            return None
+        if admission.admit is Admit.REFUSE:
+            if admission.query is not None:
+                return refused_wire(admission.query)
+            query = _parse(wire)
+            return bytes(error_reply(query, RCODE.REFUSED).pack()) if query else _formerr(wire)
+        hit = admission.hit
+        assert hit is not None
+        self.counters.answered[hit.outcome] += 1
+        if hit.category:
+            self.counters.blocked[hit.category] += 1
+        return hit.wire
+
+    async def answer_later(
+        self, wire: bytes, client: str, transport: Transport, admission: Admission
+    ) -> bytes | None:
+        """The reply from the resolver chain (parsing the query into objects first)."""
         query = _parse(wire)
         if query is None:
             self.counters.malformed += 1
@@ -106,8 +136,19 @@ class DnsServer:
         if response.outcome is Outcome.DROPPED:
             return None
         if transport is Transport.UDP:
-            return _fit_udp(query, response.message)
-        return bytes(response.message.pack())
+            reply = _fit_udp(query, response.message)
+        else:
+            reply = bytes(response.message.pack())
+        if self.front is not None:
+            self.front.remember(admission, reply, response.outcome.value, response.category)
+        return reply
+
+    async def answer(self, wire: bytes, client: str, transport: Transport) -> bytes | None:
+        """The wire reply to one wire query, or None for silence."""
+        now = self.answer_now(wire, client)
+        if isinstance(now, Admission):
+            return await self.answer_later(wire, client, transport, now)
+        return now
 
     async def start(self, endpoints: list[tuple[str, int]]) -> list[tuple[str, int]]:
         """Listen on every endpoint (UDP and TCP); returns the bound addresses (port 0 resolved)."""
@@ -173,9 +214,14 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.server.spawn(self._reply(data, addr))
+        # Most answers are ready at once (cached, blocked, refused): no task for those.
+        now = self.server.answer_now(data, addr[0])
+        if isinstance(now, Admission):
+            self.server.spawn(self._reply_later(data, addr, now))
+        elif now is not None and self.transport is not None:
+            self.transport.sendto(now, addr)
 
-    async def _reply(self, data: bytes, addr: tuple[str, int]) -> None:
-        reply = await self.server.answer(data, addr[0], Transport.UDP)
+    async def _reply_later(self, data: bytes, addr: tuple[str, int], admission: Admission) -> None:
+        reply = await self.server.answer_later(data, addr[0], Transport.UDP, admission)
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)

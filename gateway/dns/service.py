@@ -7,7 +7,7 @@ import contextlib
 
 from filters.engine import BlocklistEngine
 from gateway.config import GatewayConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.query_log import QueryLog
 from gateway.dns.reload import keep_blocklists_fresh
@@ -28,7 +28,7 @@ async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) 
     if config.dns.query_log:
         log = QueryLog(config.blocklists.state_dir / "querylog", config.dns.query_log_days)
     chain = build_chain(config.dns, config.network, engine, counters, query_log=log)
-    server = DnsServer(chain, counters)
+    server = DnsServer(chain, counters, build_front(config.dns, config.network, engine))
     await server.start([endpoint(e) for e in config.dns.listen])
     watcher = asyncio.create_task(keep_blocklists_fresh(engine))
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from dnslib import RCODE, DNSRecord
 
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.model import Transport
 from gateway.dns.networks import MEMO_LIMIT, NetworkSet
@@ -45,7 +45,7 @@ def answers(state_dir: Path, queries: list[tuple[str, str]], **dns_kw: object) -
     # Upstream on a closed loopback port: every forwarded name fails fast as SERVFAIL.
     config = DnsConfig(upstreams=("127.0.0.1:9",), **dns_kw)  # type: ignore[arg-type]
     chain = build_chain(config, NetworkConfig(), engine, counters, upstream_timeout=0.2)
-    server = DnsServer(chain, counters)
+    server = DnsServer(chain, counters, build_front(config, NetworkConfig(), engine))
 
     async def main() -> list[int | None]:
         out: list[int | None] = []

@@ -85,7 +85,7 @@ def test_stale_answers_are_served_only_when_every_upstream_fails() -> None:
         clock.now += 3600  # long expired
         fake.silent = True  # and the uplink is down
         stale, outcome = await ask("shop.example.test")
-        assert outcome is Outcome.CACHED and stale.rr[0].ttl == STALE_TTL
+        assert outcome is Outcome.STALE and stale.rr[0].ttl == STALE_TTL
         never_seen, outcome = await ask("new.example.test")
         assert outcome is Outcome.SERVFAIL and never_seen.header.rcode == RCODE.SERVFAIL
         _, outcome = await ask("new.example.test")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.model import Transport
 from gateway.dns.server import DnsServer
@@ -26,7 +26,7 @@ def make_server(state_dir: Path) -> tuple[DnsServer, DnsCounters]:
     counters = DnsCounters()
     config = DnsConfig(upstreams=("127.0.0.1:9",), rate_limit=0)
     chain = build_chain(config, NetworkConfig(), engine, counters, upstream_timeout=0.2)
-    return DnsServer(chain, counters), counters
+    return DnsServer(chain, counters, build_front(config, NetworkConfig(), engine)), counters
 
 
 def mutations(rng: random.Random, seed_packets: list[bytes]) -> bytes:

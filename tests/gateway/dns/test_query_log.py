@@ -9,7 +9,7 @@ from pathlib import Path
 from dnslib import DNSRecord
 
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.model import Transport
 from gateway.dns.query_log import QueryLog, anonymise
@@ -32,7 +32,8 @@ def serve(state_dir: Path, log: QueryLog | None, clients: list[str]) -> None:
     counters = DnsCounters()
     chain = build_chain(DnsConfig(upstreams=("127.0.0.1:9",)), NetworkConfig(), engine, counters,
                         upstream_timeout=0.2, query_log=log)  # fmt: skip
-    server = DnsServer(chain, counters)
+    config = DnsConfig(upstreams=("127.0.0.1:9",), query_log=log is not None)
+    server = DnsServer(chain, counters, build_front(config, NetworkConfig(), engine))
 
     async def main() -> None:
         for client in clients:

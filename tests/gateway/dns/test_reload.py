@@ -13,7 +13,7 @@ import dns.rcode
 from filters.staff import AuditEvent, AuditLog
 from filters.store import SnapshotStore
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.reload import keep_blocklists_fresh
 from gateway.dns.server import DnsServer
@@ -37,7 +37,7 @@ def test_swaps_and_staff_edits_apply_while_every_query_is_answered(state_dir: Pa
         counters = DnsCounters()
         config = DnsConfig(upstreams=("127.0.0.1:9",), rate_limit=0)
         chain = build_chain(config, NetworkConfig(), engine, counters, upstream_timeout=0.2)
-        server = DnsServer(chain, counters)
+        server = DnsServer(chain, counters, build_front(config, NetworkConfig(), engine))
         ((_, port),) = await server.start([("127.0.0.1", 0)])
         watcher = asyncio.create_task(keep_blocklists_fresh(engine, interval=0.05))
         failures: list[str] = []

@@ -16,7 +16,7 @@ import dns.rdatatype
 import pytest
 
 from gateway.config import DnsConfig, NetworkConfig
-from gateway.dns.chain import build_chain
+from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.server import DnsServer
 from tests.filters.builders import engine_for, spec
@@ -44,7 +44,7 @@ def run(
             upstreams=(f"127.0.0.1:{fake.port}",), blocked_answer=mode, safesearch=safesearch
         )
         chain = build_chain(dns_config, NetworkConfig(), engine, counters, upstream_timeout=0.5)
-        server = DnsServer(chain, counters)
+        server = DnsServer(chain, counters, build_front(dns_config, NetworkConfig(), engine))
         ((_, port),) = await server.start([("127.0.0.1", 0)])
         try:
             await asyncio.wait_for(scenario(port, fake, counters), 20)

@@ -48,7 +48,7 @@ class _Echo:
 def test_tcp_connections_are_capped_and_idle_ones_closed(tmp_path: Path) -> None:
     async def main() -> None:
         limits = ServerLimits(max_tcp_connections=2, tcp_idle_timeout=0.3)
-        server = DnsServer(_Echo(), DnsCounters(), limits)
+        server = DnsServer(_Echo(), DnsCounters(), limits=limits)
         ((_, port),) = await server.start([("127.0.0.1", 0)])
         try:
             held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]

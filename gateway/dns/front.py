@@ -1,0 +1,88 @@
+"""What every query meets first, before it is parsed into objects.
+
+Who may ask, how often, and whether the very same question was just answered: only the
+hotspot's own clients are answered (silence for the WAN side: not an open resolver, nothing to
+amplify); a client over `[dns].rate_limit` gets REFUSED; a repeated plain question is answered
+from the wire cache. Everything else goes on to the resolver chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from gateway.dns.networks import NetworkSet
+from gateway.dns.rate_limit import TokenBuckets
+from gateway.dns.wire import SimpleQuery, parse_simple_query
+from gateway.dns.wire_cache import Hit, WireCache
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+OWN_ANSWERS = ("blocked", "special")  # replies the gateway writes itself, not from upstream
+CACHEABLE = ("blocked", "special", "resolved", "cached")
+
+
+class Admit(Enum):
+    """What the front decided."""
+
+    DROP = "dropped"
+    REFUSE = "refused"
+    ANSWERED = "answered"  # from the wire cache
+    PASS = "pass"  # on to the chain
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The decision, the plain query if it was one, and the cached reply if there was one."""
+
+    admit: Admit
+    query: SimpleQuery | None = None
+    hit: Hit | None = None
+    generation: int = 0  # of the lists when admitted: an answer from older lists is not kept
+
+
+class Front:
+    """Access, rate limit and the wire cache, in that order; all synchronous."""
+
+    def __init__(
+        self,
+        client_networks: tuple[str, ...],
+        rate_limit: int = 0,
+        rate_limit_exempt: tuple[str, ...] = (),
+        generation: Callable[[], int] = lambda: 0,
+        cache: WireCache | None = None,
+    ) -> None:
+        self.allowed = NetworkSet((*client_networks, *LOOPBACK))
+        self.buckets = TokenBuckets(rate_limit) if rate_limit > 0 else None
+        self.exempt = NetworkSet(rate_limit_exempt)
+        self.generation = generation
+        self.cache = cache
+
+    def admit(self, wire: bytes, client: str) -> Admission:
+        """Decide one query from its bytes and its sender."""
+        if client not in self.allowed:
+            return Admission(Admit.DROP)
+        query = parse_simple_query(wire)
+        buckets = self.buckets
+        if buckets is not None and client not in self.exempt and not buckets.allow(client):
+            return Admission(Admit.REFUSE, query)
+        generation = 0
+        if query is not None and self.cache is not None:
+            generation = self.generation()
+            self.cache.sync(generation)  # lists changed: forget our own old answers
+            hit = self.cache.get((query.question, query.has_opt), query.qid)
+            if hit is not None:
+                return Admission(Admit.ANSWERED, query, hit)
+        return Admission(Admit.PASS, query, generation=generation)
+
+    def remember(
+        self, admission: Admission, reply: bytes, outcome: str, category: str | None
+    ) -> None:
+        """Keep the chain's reply to a plain query for the next time it is asked."""
+        query = admission.query
+        if query is None or self.cache is None or outcome not in CACHEABLE:
+            return
+        if admission.generation != self.generation():
+            return  # the lists changed while the chain was answering
+        key = (query.question, query.has_opt)
+        self.cache.put(key, reply, outcome, category, own_answer=outcome in OWN_ANSWERS)

@@ -1,0 +1,101 @@
+"""Pure helpers on DNS wire bytes, for answering repeated questions without building objects."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+OPT_TYPE = 41
+HEADER = struct.Struct("!HHHHHH")
+
+
+@dataclass(frozen=True)
+class SimpleQuery:
+    """A plain query: one uncompressed question, optionally one OPT record, nothing else."""
+
+    qid: int
+    flags: int
+    question: bytes  # name + type + class, exactly as sent
+    has_opt: bool
+
+
+def parse_simple_query(wire: bytes) -> SimpleQuery | None:
+    """The query's parts if it is the plain kind phones send; None for anything else."""
+    if len(wire) < 17:
+        return None
+    qid, flags, qd, an, ns, ar = HEADER.unpack_from(wire)
+    if flags & 0xF800 or qd != 1 or an or ns or ar > 1:  # QR or opcode set, odd counts
+        return None
+    i = 12
+    while True:
+        if i >= len(wire):
+            return None
+        n = wire[i]
+        if n == 0:
+            break
+        if n > 63:  # compression pointer or reserved label type: not plain
+            return None
+        i += 1 + n
+    end = i + 5  # root byte, type, class
+    if end > len(wire) or end - 12 > 255 + 4:
+        return None
+    has_opt = ar == 1
+    if has_opt:
+        # The OPT record: root name, type 41, and nothing after its rdata.
+        if end + 11 > len(wire) or wire[end] != 0 or wire[end + 1 : end + 3] != b"\x00\x29":
+            return None
+        (rdlen,) = struct.unpack_from("!H", wire, end + 9)
+        if end + 11 + rdlen != len(wire):
+            return None
+    elif end != len(wire):
+        return None
+    return SimpleQuery(qid, flags, bytes(wire[12:end]), has_opt)
+
+
+def _skip_name(wire: bytes, i: int) -> int:
+    while True:
+        n = wire[i]
+        if n == 0:
+            return i + 1
+        if n >= 0xC0:
+            return i + 2
+        i += 1 + n
+
+
+def ttl_offsets(wire: bytes) -> tuple[int, ...] | None:
+    """Where each record's TTL sits in a reply (OPT excluded); None if it cannot be walked."""
+    try:
+        _, _, qd, an, ns, ar = HEADER.unpack_from(wire)
+        i = 12
+        for _ in range(qd):
+            i = _skip_name(wire, i) + 4
+        offsets = []
+        for _ in range(an + ns + ar):
+            i = _skip_name(wire, i)
+            rtype, _cls, _ttl, rdlen = struct.unpack_from("!HHIH", wire, i)
+            if rtype != OPT_TYPE:
+                offsets.append(i + 4)
+            i += 10 + rdlen
+        if i != len(wire):
+            return None
+        return tuple(offsets)
+    except (IndexError, struct.error):
+        return None
+
+
+def with_id_and_ttl(stored: bytes, qid: int, offsets: tuple[int, ...], ttl: int | None) -> bytes:
+    """A stored reply for a new query ID, its TTLs set to `ttl` (left as stored when None)."""
+    out = bytearray(stored)
+    struct.pack_into("!H", out, 0, qid)
+    if ttl is not None:
+        for offset in offsets:
+            struct.pack_into("!I", out, offset, ttl)
+    return bytes(out)
+
+
+def refused(query: SimpleQuery) -> bytes:
+    """REFUSED for a plain query, with an OPT record when the query had one (RFC 6891)."""
+    flags = 0x8000 | (query.flags & 0x0100) | 0x0080 | 5  # QR, RD copied, RA, REFUSED
+    opt = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00" if query.has_opt else b""
+    header = HEADER.pack(query.qid, flags, 1, 0, 0, 1 if opt else 0)
+    return header + query.question + opt
