@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from gateway.dns.wire import HEADER, ttl_offsets, with_id_and_ttl
 
 CLASSIC_UDP_PAYLOAD = 512
-MAX_ENTRIES = 100_000
+MAX_ENTRIES = 20_000  # the names a hotspot's phones repeat; each entry is a few hundred bytes
 
 Key = tuple[bytes, bool]  # the question exactly as sent, and whether the query had EDNS
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stored:
     wire: bytes
     offsets: tuple[int, ...]
