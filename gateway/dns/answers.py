@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dnslib import AAAA, EDNS0, QTYPE, RCODE, RR, SOA, A, DNSRecord, EDNSOption
+from dnslib import EDNS0, QTYPE, RCODE, RR, SOA, A, DNSRecord
+
+from gateway.dns.blocked_wire import blocked_wire
 
 BLOCKED_TTL = 300  # how long phones may cache a blocked answer
-EDE_OPTION = 15  # RFC 8914 option code
-EDE_BLOCKED = 15  # RFC 8914 info-code "Blocked"
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on any path
 SOA_RECORD = SOA(
     mname="hotspot-gateway.invalid.",
@@ -42,31 +42,11 @@ def _add_soa(reply: DNSRecord, zone: str) -> None:
 def blocked_reply(
     query: DNSRecord, mode: str, lan_address: str, category: str, listed: str
 ) -> DNSRecord:
-    """The answer for a blocked name by `[dns].blocked_answer`, with EDE 15 naming the category.
-
-    blockpage: A points at the gateway's block page, AAAA and other types have no data (so
-    the phone uses IPv4 and lands on the page); nxdomain: the name does not exist; null:
-    0.0.0.0 and ::.
-    """
-    qtype = query.q.qtype
-    qname = query.q.qname
-    reply = query.reply(ra=1)
-    if mode == "nxdomain":
-        reply.header.rcode = RCODE.NXDOMAIN
-        _add_soa(reply, listed)
-    elif mode == "blockpage" and qtype == QTYPE.A:
-        reply.add_answer(RR(qname, QTYPE.A, rdata=A(lan_address), ttl=BLOCKED_TTL))
-    elif mode == "null" and qtype == QTYPE.A:
-        reply.add_answer(RR(qname, QTYPE.A, rdata=A("0.0.0.0"), ttl=BLOCKED_TTL))
-    elif mode == "null" and qtype == QTYPE.AAAA:
-        reply.add_answer(RR(qname, QTYPE.AAAA, rdata=AAAA("::"), ttl=BLOCKED_TTL))
-    else:
-        _add_soa(reply, listed)  # no data for this type (HTTPS, SVCB, AAAA in blockpage mode)
-    if wants_edns(query):
-        text = f"blocked: {category}".encode()
-        ede = EDNSOption(EDE_OPTION, EDE_BLOCKED.to_bytes(2, "big") + text)
-        reply.add_ar(EDNS0(udp_len=EDNS_PAYLOAD, opts=[ede]))
-    return reply
+    """The blocked answer for a query the Front could not take (see blocked_wire)."""
+    question = bytes(DNSRecord(q=query.q).pack())[12:]
+    wire = blocked_wire(query.header.id, bool(query.header.rd), question, query.q.qtype,
+                        wants_edns(query), mode, lan_address, category, listed)  # fmt: skip
+    return DNSRecord.parse(wire)
 
 
 def local_reply(query: DNSRecord, address: str | None) -> DNSRecord:

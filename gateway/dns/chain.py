@@ -16,6 +16,7 @@ from gateway.dns.safesearch import SafeSearchResolver
 from gateway.dns.sni_visibility import SniVisibilityResolver
 from gateway.dns.special_names import SpecialNamesResolver
 from gateway.dns.upstream import Upstream, UpstreamResolver
+from gateway.dns.wire_blocker import WireBlocker
 from gateway.dns.wire_cache import WireCache
 
 
@@ -52,16 +53,24 @@ def build_chain(
 
 
 def build_front(
-    dns: DnsConfig, network: NetworkConfig, engine: BlocklistEngine, wire_cache: bool = True
+    dns: DnsConfig,
+    network: NetworkConfig,
+    engine: BlocklistEngine,
+    wire_cache: bool = True,
+    portal_names: tuple[str, ...] = (),
 ) -> Front:
     """Access, rate limit and the wire cache, which run before the chain for every query.
 
-    The wire cache is off while the opt-in query log is on: the log must see every query.
+    The wire cache and the Front's blocking are off while the opt-in query log is on: the log
+    must see every query.
     """
+    fast = wire_cache and not dns.query_log
+    blocker = WireBlocker(engine, dns.blocked_answer, network.lan_address, portal_names)
     return Front(
         (network.client_subnet,),
         dns.rate_limit,
         dns.rate_limit_exempt,
         generation=lambda: engine.generation,
-        cache=WireCache() if wire_cache and not dns.query_log else None,
+        cache=WireCache() if fast else None,
+        blocker=blocker if fast else None,
     )

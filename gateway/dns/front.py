@@ -15,6 +15,7 @@ from enum import Enum
 from gateway.dns.networks import NetworkSet
 from gateway.dns.rate_limit import TokenBuckets
 from gateway.dns.wire import SimpleQuery, parse_simple_query
+from gateway.dns.wire_blocker import WireBlocker
 from gateway.dns.wire_cache import Hit, WireCache
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
@@ -51,12 +52,14 @@ class Front:
         rate_limit_exempt: tuple[str, ...] = (),
         generation: Callable[[], int] = lambda: 0,
         cache: WireCache | None = None,
+        blocker: WireBlocker | None = None,
     ) -> None:
         self.allowed = NetworkSet((*client_networks, *LOOPBACK))
         self.buckets = TokenBuckets(rate_limit) if rate_limit > 0 else None
         self.exempt = NetworkSet(rate_limit_exempt)
         self.generation = generation
         self.cache = cache
+        self.blocker = blocker
 
     def admit(self, wire: bytes, client: str) -> Admission:
         """Decide one query from its bytes and its sender."""
@@ -71,6 +74,10 @@ class Front:
             generation = self.generation()
             self.cache.sync(generation)  # lists changed: forget our own old answers
             hit = self.cache.get((query.question, query.has_opt), query.qid)
+            if hit is not None:
+                return Admission(Admit.ANSWERED, query, hit)
+        if query is not None and self.blocker is not None:
+            hit = self.blocker.answer(query)
             if hit is not None:
                 return Admission(Admit.ANSWERED, query, hit)
         return Admission(Admit.PASS, query, generation=generation)

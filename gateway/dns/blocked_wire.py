@@ -1,0 +1,68 @@
+"""Blocked answers written as bytes: the one writer for both the Front and the chain.
+
+Half of a hotspot's blocked queries are names asked once; building dnslib objects for each
+cost far more than deciding to block them. The answer by `[dns].blocked_answer`: blockpage
+(A is the gateway, other types have no data, so the phone lands on the block page), nxdomain
+(with an SOA so the phone caches it) or null (0.0.0.0 and ::). With EDNS, an Extended DNS
+Error 15 "Blocked" carries the category (RFC 8914).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+
+from gateway.dns.wire import HEADER
+
+BLOCKED_TTL = 300
+EDNS_PAYLOAD = 1232
+QTYPE_A, QTYPE_AAAA, QTYPE_SOA, QTYPE_OPT = 1, 28, 6, 41
+EDE_OPTION = EDE_BLOCKED = 15
+
+
+def encode_name(name: str) -> bytes:
+    """A name in wire form (labels, root byte)."""
+    labels = [label.encode("ascii") for label in name.rstrip(".").split(".") if label]
+    return b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
+
+
+SOA_RDATA = (
+    encode_name("hotspot-gateway.invalid")
+    + encode_name("hostmaster.hotspot-gateway.invalid")
+    + struct.pack("!IIIII", 1, 3600, 600, 86400, BLOCKED_TTL)
+)
+POINTER_TO_QNAME = b"\xc0\x0c"  # the question's name always starts at offset 12
+
+
+def _soa(listed: str) -> bytes:
+    return encode_name(listed) + struct.pack("!HHIH", QTYPE_SOA, 1, BLOCKED_TTL, len(SOA_RDATA)) \
+        + SOA_RDATA  # fmt: skip
+
+
+def blocked_wire(
+    qid: int, rd: bool, question: bytes, qtype: int, has_opt: bool,
+    mode: str, lan_address: str, category: str, listed: str,
+) -> bytes:  # fmt: skip
+    """The whole blocked reply for one question (`question` as it was sent)."""
+    answer = authority = b""
+    rcode = 0
+    if mode == "nxdomain":
+        rcode = 3
+        authority = _soa(listed)
+    elif mode in ("blockpage", "null") and qtype == QTYPE_A:
+        address = lan_address if mode == "blockpage" else "0.0.0.0"
+        answer = POINTER_TO_QNAME + struct.pack("!HHIH", QTYPE_A, 1, BLOCKED_TTL, 4)
+        answer += ipaddress.IPv4Address(address).packed
+    elif mode == "null" and qtype == QTYPE_AAAA:
+        answer = POINTER_TO_QNAME + struct.pack("!HHIH", QTYPE_AAAA, 1, BLOCKED_TTL, 16)
+        answer += bytes(16)
+    else:
+        authority = _soa(listed)  # no data for this type (HTTPS, SVCB, AAAA in blockpage mode)
+    opt = b""
+    if has_opt:
+        text = f"blocked: {category}".encode()
+        ede = struct.pack("!HHH", EDE_OPTION, 2 + len(text), EDE_BLOCKED) + text
+        opt = b"\x00" + struct.pack("!HHIH", QTYPE_OPT, EDNS_PAYLOAD, 0, len(ede)) + ede
+    flags = 0x8000 | (0x0100 if rd else 0) | 0x0080 | rcode  # QR, RD copied, RA
+    header = HEADER.pack(qid, flags, 1, 1 if answer else 0, 1 if authority else 0, 1 if opt else 0)
+    return header + question + answer + authority + opt

@@ -1,0 +1,52 @@
+"""The Front's blocking step: the engine's verdict for a plain question, answered in bytes."""
+
+from __future__ import annotations
+
+import struct
+
+from filters.engine import BlocklistEngine
+from gateway.dns.blocked_wire import blocked_wire
+from gateway.dns.special_names import CANARY_NAMES
+from gateway.dns.wire import SimpleQuery
+from gateway.dns.wire_cache import Hit
+
+
+def question_name(question: bytes) -> str | None:
+    """The lowercase name of a plain question, or None if it is not ASCII."""
+    labels, i = [], 0
+    while question[i]:
+        n = question[i]
+        labels.append(question[i + 1 : i + 1 + n])
+        i += 1 + n
+    try:
+        return b".".join(labels).decode("ascii").lower()
+    except UnicodeDecodeError:
+        return None
+
+
+class WireBlocker:
+    """The Front's blocking step: the engine's verdict, answered in bytes when blocked."""
+
+    def __init__(
+        self, engine: BlocklistEngine, mode: str, lan_address: str, portal_names: tuple[str, ...]
+    ) -> None:
+        self.engine = engine
+        self.mode = mode
+        self.lan_address = lan_address
+        # Names the chain answers before blocking must still reach it.
+        self.before_blocking = CANARY_NAMES | {n.lower().rstrip(".") for n in portal_names}
+
+    def answer(self, query: SimpleQuery) -> Hit | None:
+        """The blocked reply, or None when the name is not blocked (or not for this step)."""
+        name = question_name(query.question)
+        if name is None or name in self.before_blocking:
+            return None
+        verdict = self.engine.lookup(name)
+        if not verdict.blocked:
+            return None
+        category = verdict.category or "blocked"
+        qtype = struct.unpack_from("!H", query.question, len(query.question) - 4)[0]
+        wire = blocked_wire(query.qid, bool(query.flags & 0x0100), query.question, qtype,
+                            query.has_opt, self.mode, self.lan_address, category,
+                            verdict.listed or name)  # fmt: skip
+        return Hit(wire, "blocked", category)
