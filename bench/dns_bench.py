@@ -152,9 +152,9 @@ def start_ours(tmp: Path, port: int, stub: int, blocked: Path) -> subprocess.Pop
         f'[blocklists]\nstate_dir = "{state}"\n'
     )
     code = (
-        "import asyncio; from pathlib import Path; from gateway.config import load_config;"
-        "from gateway.dns.service import serve_dns;"
-        f"asyncio.run(serve_dns(load_config(Path({str(conf)!r}))))"
+        "from pathlib import Path; from gateway.config import load_config;"
+        "from gateway.dns.service import run_dns;"
+        f"run_dns(load_config(Path({str(conf)!r})))"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
 

@@ -1,0 +1,51 @@
+"""The resolver as a process: `run_dns` with a config file, answering on its listen address."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dns.exception
+import dns.message
+import dns.query
+import dns.rcode
+
+from tests.conftest import REPO
+from tests.filters.builders import publish_lists, spec
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_path: Path) -> None:
+    publish_lists(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:9"]\n'
+        f'blocked_answer = "nxdomain"\n[blocklists]\nstate_dir = "{state_dir}"\n'
+    )
+    code = (
+        "from pathlib import Path; from gateway.config import load_config;"
+        f"from gateway.dns.service import run_dns; run_dns(load_config(Path({str(config)!r})))"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+    try:
+        query = dns.message.make_query("www.judi.test", "A")
+        reply = None
+        deadline = time.monotonic() + 30
+        while reply is None and time.monotonic() < deadline:
+            try:
+                reply = dns.query.udp(query, "127.0.0.1", port=port, timeout=0.3)
+            except dns.exception.Timeout:
+                assert proc.poll() is None, "the resolver exited"
+        assert reply is not None and reply.rcode() == dns.rcode.NXDOMAIN
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
