@@ -90,18 +90,9 @@ class Snapshot:
         because it says the most about the name.
         """
         full = len(name) + 1 if name[-1:] != "." else len(name)
-        if len(hits) == 1:  # nearly every blocked name: _verdict inlined, no ranking
+        if len(hits) == 1:  # nearly every blocked name: no ranking needed
             key_len, pair = hits[0]
-            own, sub = self._pairs[pair]
-            attr = own if key_len == full else sub
-            if attr == NONE:
-                return None
-            blocked, tier, category, source, before, after = self._attr_parts[attr]
-            listed = name[full - key_len : full - 1].lower()
-            return _new_verdict(
-                Verdict,
-                (blocked, tier, category, source, before + listed + after, listed, None, None),
-            )
+            return self._verdict(name, full, key_len, pair)
         best: Verdict | None = None
         best_rank = (Tier.NONE, 0)
         for key_len, pair in hits:
