@@ -66,12 +66,18 @@ def write_queries(tmp: Path, listed: list[str], count: int, seed: int) -> Path:
     return path
 
 
-def rss(pid: int) -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+def tree_pss(pid: int) -> int:
+    """Proportional set size of a process and its children: shared snapshot pages count once."""
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+            if line.startswith("Pss:"):
+                total += int(line.split()[1]) * 1024
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return total + sum(tree_pss(int(child)) for child in children)
 
 
 def wait_answering(port: int, limit: float = 120.0) -> float:
@@ -122,14 +128,17 @@ def start_stub(port: int) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def start_unbound(tmp: Path, port: int, stub: int, listed: list[str]) -> subprocess.Popen[bytes]:
+def start_unbound(
+    tmp: Path, port: int, stub: int, listed: list[str], threads: int
+) -> subprocess.Popen[bytes]:
     zones = tmp / "unbound-blocked.conf"
     zones.write_text("".join(f'local-zone: "{n}." always_nxdomain\n' for n in listed))
     conf = tmp / "unbound.conf"
     conf.write_text(
         f"server:\n  interface: 127.0.0.1\n  port: {port}\n  do-daemonize: no\n"
         f'  username: ""\n  chroot: ""\n  directory: "{tmp}"\n  pidfile: ""\n'
-        "  num-threads: 1\n  access-control: 127.0.0.0/8 allow\n  do-not-query-localhost: no\n"
+        f"  num-threads: {threads}\n  access-control: 127.0.0.0/8 allow\n"
+        "  do-not-query-localhost: no\n"
         '  module-config: "iterator"\n  use-syslog: no\n  verbosity: 0\n'
         f'  include: "{zones}"\nforward-zone:\n  name: "."\n  forward-addr: 127.0.0.1@{stub}\n'
     )
@@ -137,7 +146,9 @@ def start_unbound(tmp: Path, port: int, stub: int, listed: list[str]) -> subproc
                             stderr=subprocess.DEVNULL)  # fmt: skip
 
 
-def start_ours(tmp: Path, port: int, stub: int, blocked: Path) -> subprocess.Popen[bytes]:
+def start_ours(
+    tmp: Path, port: int, stub: int, blocked: Path, workers: int
+) -> subprocess.Popen[bytes]:
     state = tmp / "state"
     store = SnapshotStore(state)
     store.ensure()
@@ -153,8 +164,8 @@ def start_ours(tmp: Path, port: int, stub: int, blocked: Path) -> subprocess.Pop
     )
     code = (
         "from pathlib import Path; from gateway.config import load_config;"
-        "from gateway.dns.service import run_dns;"
-        f"run_dns(load_config(Path({str(conf)!r})))"
+        "from gateway.dns.service import run_dns_workers;"
+        f"run_dns_workers(load_config(Path({str(conf)!r})), {workers})"
     )
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
 
@@ -162,7 +173,8 @@ def start_ours(tmp: Path, port: int, stub: int, blocked: Path) -> subprocess.Pop
 def measure(name: str, proc: subprocess.Popen[bytes], port: int, queries: Path, seconds: int):
     started = wait_answering(port)
     result = dnsperf(port, queries, seconds)
-    result.update(start_s=started, rss_mb=rss(proc.pid) / 2**20)
+    time.sleep(0.5)  # workers still starting when the first answered
+    result.update(start_s=started, rss_mb=tree_pss(proc.pid) / 2**20)
     print(f"{name}: {result}", file=sys.stderr)
     return result
 
@@ -182,6 +194,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200_000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="our processes and unbound's threads (the same)"
+    )
     args = parser.parse_args()
     for tool in ("dnsperf", "unbound", "dnsmasq"):
         if shutil.which(tool) is None:
@@ -195,8 +210,8 @@ def main() -> None:
         results = {}
         try:
             for name, starter in (
-                ("unbound", lambda p: start_unbound(tmp, p, stub_port, listed)),
-                ("hotspot-gateway", lambda p: start_ours(tmp, p, stub_port, blocked)),
+                ("unbound", lambda p: start_unbound(tmp, p, stub_port, listed, args.workers)),
+                ("hotspot-gateway", lambda p: start_ours(tmp, p, stub_port, blocked, args.workers)),
             ):
                 port = free_port()
                 proc = starter(port)
@@ -207,10 +222,11 @@ def main() -> None:
         finally:
             stop(stub)
     ours, anchor = results["hotspot-gateway"], results["unbound"]
-    print(f"\n{len(listed):,} blocked names; {args.queries:,} queries, {args.seconds} s each\n")
+    print(f"\n{len(listed):,} blocked names; {args.queries:,} queries, {args.seconds} s each; "
+          f"{args.workers} worker(s) / thread(s) each\n")  # fmt: skip
     print("| measure | hotspot-gateway | unbound | ratio |\n|---|---:|---:|---:|")
     for key, label in (("qps", "queries per second"), ("avg_ms", "average latency, ms"),
-                       ("p99_ms", "p99 latency, ms"), ("rss_mb", "resident memory, MiB"),
+                       ("p99_ms", "p99 latency, ms"), ("rss_mb", "memory (PSS), MiB"),
                        ("start_s", "start-up, s")):  # fmt: skip
         print(
             f"| {label} | {ours[key]:,.2f} | {anchor[key]:,.2f} | {ours[key] / anchor[key]:.2f} |"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
+import multiprocessing.connection
+import signal
+import sys
 
 import uvloop
 
@@ -51,3 +55,30 @@ def run_dns(config: GatewayConfig) -> None:
     bench/dns_bench.py.
     """
     uvloop.run(serve_dns(config))
+
+
+def run_dns_workers(config: GatewayConfig, workers: int) -> None:
+    """Serve DNS from `workers` processes sharing the listen addresses and the snapshot.
+
+    The listeners set SO_REUSEPORT, so the kernel spreads queries over the processes, and each
+    maps the same snapshot file. If one worker dies, all are stopped, so the supervisor
+    (systemd) restarts the whole resolver rather than running it short-handed.
+    """
+    if workers <= 1:
+        run_dns(config)
+        return
+    # SIGTERM (systemd stopping us, the bench) must stop the workers too, not orphan them.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    context = multiprocessing.get_context("spawn")  # no event loop or mmap inherited by fork
+    processes = [
+        context.Process(target=run_dns, args=(config,), daemon=True) for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        multiprocessing.connection.wait([p.sentinel for p in processes])
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)

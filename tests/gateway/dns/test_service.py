@@ -49,3 +49,40 @@ def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_pa
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_workers_share_the_port_and_stop_together(state_dir: Path, tmp_path: Path) -> None:
+    publish_lists(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
+    port = free_port()
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:9"]\n'
+        f'blocked_answer = "nxdomain"\n[blocklists]\nstate_dir = "{state_dir}"\n'
+    )
+    code = (
+        "from pathlib import Path; from gateway.config import load_config;"
+        "from gateway.dns.service import run_dns_workers;"
+        f"run_dns_workers(load_config(Path({str(config)!r})), 2)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+    workers: list[str] = []
+    try:
+        query = dns.message.make_query("judi.test", "A")
+        answers = 0
+        deadline = time.monotonic() + 30
+        while answers < 50 and time.monotonic() < deadline:
+            try:
+                reply = dns.query.udp(query, "127.0.0.1", port=port, timeout=0.3)
+                assert reply.rcode() == dns.rcode.NXDOMAIN
+                answers += 1
+            except dns.exception.Timeout:
+                assert proc.poll() is None, "the resolver exited"
+        assert answers == 50
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        workers = [c for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    time.sleep(0.5)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()]  # no orphaned workers
