@@ -1,8 +1,8 @@
 """Domain name normalisation and the reversed-key form the matcher stores.
 
-Names are stored reversed with a closing dot ("example.com" -> "moc.elpmaxe."), so every listed
-parent of a queried name is a *prefix* of the query's key, and a prefix can only end on a label
-boundary: "notexample.com" -> "moc.elpmaxeton." never starts with "moc.elpmaxe.".
+Names are stored as keys reversed with a closing dot ("example.com" -> "moc.elpmaxe."), so the
+key of every listed parent of a queried name is a prefix of the query's own key, ending on a
+label boundary; SuffixTable (filters/_suffixtable.c) hashes exactly those prefixes.
 """
 
 from __future__ import annotations
@@ -87,11 +87,3 @@ def name_key(name: str) -> str:
 def key_name(key: str) -> str:
     """The name a stored key stands for."""
     return key[-2::-1]
-
-
-def query_key(name: str) -> str:
-    """The key of a name as queried: lowercase, with or without a trailing dot."""
-    name = name.lower()
-    if name[-1:] == ".":
-        return name[-2::-1] + "."
-    return name[::-1] + "."

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dnslib import EDNS0, QTYPE, RCODE, RR, SOA, A, DNSRecord
 
-from gateway.dns.blocked_wire import blocked_wire
+from gateway.dns.blocked_wire import BLOCKED_TTL, EDNS_PAYLOAD, blocked_wire
 
-BLOCKED_TTL = 300  # how long phones may cache a blocked answer
-EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on any path
 SOA_RECORD = SOA(
     mname="hotspot-gateway.invalid.",
     rname="hostmaster.hotspot-gateway.invalid.",

@@ -14,8 +14,8 @@ import struct
 
 from gateway.dns.wire import HEADER
 
-BLOCKED_TTL = 300
-EDNS_PAYLOAD = 1232
+BLOCKED_TTL = 300  # how long phones may cache a blocked answer
+EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on any path
 QTYPE_A, QTYPE_AAAA, QTYPE_SOA, QTYPE_OPT = 1, 28, 6, 41
 EDE_OPTION = EDE_BLOCKED = 15
 

@@ -22,8 +22,7 @@ from gateway.dns.front import Admission, Admit, Front
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
 from gateway.dns.wire import refused as refused_wire
-
-CLASSIC_UDP_PAYLOAD = 512
+from gateway.dns.wire_cache import CLASSIC_UDP_PAYLOAD
 
 
 @dataclass

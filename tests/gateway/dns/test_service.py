@@ -23,7 +23,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_path: Path) -> None:
+def start_resolver(
+    state_dir: Path, tmp_path: Path, call: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A resolver process on a free loopback port, blocking judi.test with NXDOMAIN."""
     publish_lists(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
     port = free_port()
     config = tmp_path / "gateway.toml"
@@ -33,9 +36,13 @@ def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_pa
     )
     code = (
         "from pathlib import Path; from gateway.config import load_config;"
-        f"from gateway.dns.service import run_dns; run_dns(load_config(Path({str(config)!r})))"
+        f"from gateway.dns import service; config = load_config(Path({str(config)!r})); {call}"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+    return subprocess.Popen([sys.executable, "-c", code], cwd=REPO), port
+
+
+def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_path: Path) -> None:
+    proc, port = start_resolver(state_dir, tmp_path, "service.run_dns(config)")
     try:
         query = dns.message.make_query("www.judi.test", "A")
         reply = None
@@ -52,19 +59,7 @@ def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_pa
 
 
 def test_workers_share_the_port_and_stop_together(state_dir: Path, tmp_path: Path) -> None:
-    publish_lists(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
-    port = free_port()
-    config = tmp_path / "gateway.toml"
-    config.write_text(
-        f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:9"]\n'
-        f'blocked_answer = "nxdomain"\n[blocklists]\nstate_dir = "{state_dir}"\n'
-    )
-    code = (
-        "from pathlib import Path; from gateway.config import load_config;"
-        "from gateway.dns.service import run_dns_workers;"
-        f"run_dns_workers(load_config(Path({str(config)!r})), 2)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
+    proc, port = start_resolver(state_dir, tmp_path, "service.run_dns_workers(config, 2)")
     workers: list[str] = []
     try:
         query = dns.message.make_query("judi.test", "A")
