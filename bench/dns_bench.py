@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from blocklist_data import LISTS, generate, real_names
@@ -32,8 +33,10 @@ from filters.compiler import CompileInput, compile_snapshot
 from filters.never_block import NeverBlock
 from filters.sources import SourceSpec
 from filters.store import SnapshotStore
+from gateway.dns.reload import REFRESH_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
+SWAPPED_IN = "swapped-in.allowed-example.net"  # only in the newer snapshot
 
 
 def free_port() -> int:
@@ -96,11 +99,12 @@ def wait_answering(port: int, limit: float = 120.0) -> float:
     raise RuntimeError(f"nothing answered on port {port} within {limit} s")
 
 
-def dnsperf(port: int, queries: Path, seconds: int) -> dict[str, float]:
-    """Run dnsperf; queries per second, average and p99 latency from its verbose lines."""
+def dnsperf(port: int, queries: Path, seconds: int, rate: int = 0) -> dict[str, float]:
+    """Run dnsperf (flat out, or at `rate` q/s); q/s, average and p99 latency, lost queries."""
+    limit = ["-Q", str(rate)] if rate else []
     out = subprocess.run(
         ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", str(queries), "-l", str(seconds),
-         "-c", "20", "-q", "500", "-v"],
+         "-c", "20", "-q", "500", "-v", *limit],
         capture_output=True, text=True, check=True, timeout=seconds + 60,
     ).stdout  # fmt: skip
     # "> NOERROR name A 0.000150": one line per answer; lost queries ("> T ...") have no time.
@@ -116,6 +120,7 @@ def dnsperf(port: int, queries: Path, seconds: int) -> dict[str, float]:
         "avg_ms": statistics.fmean(latencies) * 1e3,
         "p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3,
         "answered": len(latencies),
+        "lost": next(int(x.split()[2]) for x in out.splitlines() if "Queries lost" in x),
     }
 
 
@@ -146,16 +151,20 @@ def start_unbound(
                             stderr=subprocess.DEVNULL)  # fmt: skip
 
 
+def compile_list(store: SnapshotStore, blocked: Path) -> tuple[Path, str]:
+    """A snapshot of one domains file, compiled but not yet published."""
+    spec = SourceSpec("bench", f"file://{blocked}", "gambling")
+    snap = store.new_snapshot_temp()
+    meta = compile_snapshot([CompileInput(spec, None, blocked)], NeverBlock.load(), snap)
+    return snap, str(meta["id"])
+
+
 def start_ours(
     tmp: Path, port: int, stub: int, blocked: Path, workers: int
 ) -> subprocess.Popen[bytes]:
     state = tmp / "state"
     store = SnapshotStore(state)
-    store.ensure()
-    spec = SourceSpec("bench", f"file://{blocked}", "gambling")
-    snap = store.new_snapshot_temp()
-    meta = compile_snapshot([CompileInput(spec, None, blocked)], NeverBlock.load(), snap)
-    store.publish(snap, meta["id"])
+    store.publish(*compile_list(store, blocked))
     conf = tmp / "gateway.toml"
     conf.write_text(
         f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:{stub}"]\n'
@@ -170,11 +179,49 @@ def start_ours(
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
 
 
-def measure(name: str, proc: subprocess.Popen[bytes], port: int, queries: Path, seconds: int):
+def rcode_of(port: int, name: str) -> str:
+    import dns.message
+    import dns.query
+    import dns.rcode
+
+    reply = dns.query.udp(dns.message.make_query(name, "A"), "127.0.0.1", port=port, timeout=2)
+    return dns.rcode.to_text(reply.rcode())
+
+
+def swap_during_run(
+    tmp: Path, port: int, queries: Path, blocked: Path, rate: int
+) -> dict[str, float]:
+    """Publish a new snapshot while dnsperf runs at `rate`; its lost queries, and the pickup."""
+    store = SnapshotStore(tmp / "state")
+    newer = tmp / "blocked-newer.txt"
+    newer.write_text(blocked.read_text(encoding="utf-8") + f"{SWAPPED_IN}\n", encoding="utf-8")
+    compiled = compile_list(store, newer)  # compiled beforehand: the swap alone is measured
+    before = rcode_of(port, SWAPPED_IN)
+    seconds = int(REFRESH_SECONDS * 2 + 2)  # the resolver looks for a new snapshot this often
+    with ThreadPoolExecutor(1) as pool:
+        run = pool.submit(dnsperf, port, queries, seconds, rate)
+        time.sleep(2)
+        store.publish(*compiled)
+        result = run.result()
+    after = rcode_of(port, SWAPPED_IN)
+    if (before, after) != ("NOERROR", "NXDOMAIN"):
+        raise RuntimeError(f"the new snapshot was not picked up: {SWAPPED_IN} {before} -> {after}")
+    print(f"swap: {result}", file=sys.stderr)
+    return result
+
+
+def measure(
+    name: str, proc: subprocess.Popen[bytes], port: int, queries: Path, args: argparse.Namespace
+) -> dict[str, float]:
+    """Flat out, then at each fixed rate: latency means most below saturation."""
     started = wait_answering(port)
-    result = dnsperf(port, queries, seconds)
+    result = dnsperf(port, queries, args.seconds)
     time.sleep(0.5)  # workers still starting when the first answered
     result.update(start_s=started, rss_mb=tree_pss(proc.pid) / 2**20)
+    for rate in args.rates:
+        paced = dnsperf(port, queries, args.seconds, rate)
+        result[f"p99_ms@{rate}"] = paced["p99_ms"]
+        result[f"avg_ms@{rate}"] = paced["avg_ms"]
     print(f"{name}: {result}", file=sys.stderr)
     return result
 
@@ -197,6 +244,10 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="our processes and unbound's threads (the same)"
     )
+    parser.add_argument(
+        "--rates", type=lambda text: [int(r) for r in text.split(",")], default=[20_000, 50_000],
+        help="fixed query rates to measure latency at (comma-separated)",
+    )  # fmt: skip
     args = parser.parse_args()
     for tool in ("dnsperf", "unbound", "dnsmasq"):
         if shutil.which(tool) is None:
@@ -216,7 +267,9 @@ def main() -> None:
                 port = free_port()
                 proc = starter(port)
                 try:
-                    results[name] = measure(name, proc, port, queries, args.seconds)
+                    results[name] = measure(name, proc, port, queries, args)
+                    if name == "hotspot-gateway":
+                        swap = swap_during_run(tmp, port, queries, blocked, min(args.rates))
                 finally:
                     stop(proc)
         finally:
@@ -225,12 +278,18 @@ def main() -> None:
     print(f"\n{len(listed):,} blocked names; {args.queries:,} queries, {args.seconds} s each; "
           f"{args.workers} worker(s) / thread(s) each\n")  # fmt: skip
     print("| measure | hotspot-gateway | unbound | ratio |\n|---|---:|---:|---:|")
-    for key, label in (("qps", "queries per second"), ("avg_ms", "average latency, ms"),
-                       ("p99_ms", "p99 latency, ms"), ("rss_mb", "memory (PSS), MiB"),
-                       ("start_s", "start-up, s")):  # fmt: skip
+    rows = [("qps", "queries per second, flat out"), ("avg_ms", "average latency flat out, ms"),
+            ("p99_ms", "p99 latency flat out, ms")]  # fmt: skip
+    for rate in args.rates:
+        rows += [(f"avg_ms@{rate}", f"average latency at {rate:,} q/s, ms"),
+                 (f"p99_ms@{rate}", f"p99 latency at {rate:,} q/s, ms")]  # fmt: skip
+    rows += [("rss_mb", "memory (PSS), MiB"), ("start_s", "start-up, s")]
+    for key, label in rows:
         print(
             f"| {label} | {ours[key]:,.2f} | {anchor[key]:,.2f} | {ours[key] / anchor[key]:.2f} |"
         )
+    print(f"\nSnapshot swapped during a {min(args.rates):,} q/s run: "
+          f"{swap['lost']:,} of {swap['answered'] + swap['lost']:,} queries lost")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dnslib import EDNS0, QTYPE, RCODE, RR, SOA, A, DNSRecord
 
 from gateway.dns.blocked_wire import BLOCKED_TTL, EDNS_PAYLOAD, blocked_wire
+from gateway.dns.wire import question_name
 
 SOA_RECORD = SOA(
     mname="hotspot-gateway.invalid.",
@@ -43,7 +44,8 @@ def blocked_reply(
     """The blocked answer for a query the Front could not take (see blocked_wire)."""
     question = bytes(DNSRecord(q=query.q).pack())[12:]
     wire = blocked_wire(query.header.id, bool(query.header.rd), question, query.q.qtype,
-                        wants_edns(query), mode, lan_address, category, listed)  # fmt: skip
+                        wants_edns(query), mode, lan_address, category, listed,
+                        question_name(question))  # fmt: skip
     return DNSRecord.parse(wire)
 
 

@@ -9,6 +9,7 @@ Error 15 "Blocked" carries the category (RFC 8914).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import struct
 
@@ -31,38 +32,51 @@ SOA_RDATA = (
     + encode_name("hostmaster.hotspot-gateway.invalid")
     + struct.pack("!IIIII", 1, 3600, 600, 86400, BLOCKED_TTL)
 )
-POINTER_TO_QNAME = b"\xc0\x0c"  # the question's name always starts at offset 12
+QNAME_OFFSET = 12  # the question's name always starts right after the header
+SOA_TAIL = struct.pack("!HHIH", QTYPE_SOA, 1, BLOCKED_TTL, len(SOA_RDATA)) + SOA_RDATA
+AAAA_NULL = b"\xc0\x0c" + struct.pack("!HHIH", QTYPE_AAAA, 1, BLOCKED_TTL, 16) + bytes(16)
 
 
-def _soa(listed: str) -> bytes:
-    return encode_name(listed) + struct.pack("!HHIH", QTYPE_SOA, 1, BLOCKED_TTL, len(SOA_RDATA)) \
-        + SOA_RDATA  # fmt: skip
+@functools.lru_cache(maxsize=64)
+def _a_answer(address: str) -> bytes:
+    return b"\xc0\x0c" + struct.pack("!HHIH", QTYPE_A, 1, BLOCKED_TTL, 4) + \
+        ipaddress.IPv4Address(address).packed  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _opt_blocked(category: str) -> bytes:
+    text = f"blocked: {category}".encode()
+    ede = struct.pack("!HHH", EDE_OPTION, 2 + len(text), EDE_BLOCKED) + text
+    return b"\x00" + struct.pack("!HHIH", QTYPE_OPT, EDNS_PAYLOAD, 0, len(ede)) + ede
+
+
+def _soa(name: str | None, listed: str) -> bytes:
+    """The SOA record, owned by the listed name: a pointer into the question when it is there."""
+    if name is not None and (name == listed or name.endswith("." + listed)):
+        # "www.x.com" and "\x03www\x01x\x03com" have the same length up to any label.
+        return struct.pack("!H", 0xC000 | (QNAME_OFFSET + len(name) - len(listed))) + SOA_TAIL
+    return encode_name(listed) + SOA_TAIL
 
 
 def blocked_wire(
     qid: int, rd: bool, question: bytes, qtype: int, has_opt: bool,
-    mode: str, lan_address: str, category: str, listed: str,
+    mode: str, lan_address: str, category: str, listed: str, name: str | None,
 ) -> bytes:  # fmt: skip
-    """The whole blocked reply for one question (`question` as it was sent)."""
+    """The whole blocked reply for one question (`question` as sent, `name` its lowercase text)."""
     answer = authority = b""
     rcode = 0
     if mode == "nxdomain":
         rcode = 3
-        authority = _soa(listed)
+        authority = _soa(name, listed)
     elif mode in ("blockpage", "null") and qtype == QTYPE_A:
-        address = lan_address if mode == "blockpage" else "0.0.0.0"
-        answer = POINTER_TO_QNAME + struct.pack("!HHIH", QTYPE_A, 1, BLOCKED_TTL, 4)
-        answer += ipaddress.IPv4Address(address).packed
+        answer = _a_answer(lan_address if mode == "blockpage" else "0.0.0.0")
     elif mode == "null" and qtype == QTYPE_AAAA:
-        answer = POINTER_TO_QNAME + struct.pack("!HHIH", QTYPE_AAAA, 1, BLOCKED_TTL, 16)
-        answer += bytes(16)
+        answer = AAAA_NULL
     else:
-        authority = _soa(listed)  # no data for this type (HTTPS, SVCB, AAAA in blockpage mode)
-    opt = b""
-    if has_opt:
-        text = f"blocked: {category}".encode()
-        ede = struct.pack("!HHH", EDE_OPTION, 2 + len(text), EDE_BLOCKED) + text
-        opt = b"\x00" + struct.pack("!HHIH", QTYPE_OPT, EDNS_PAYLOAD, 0, len(ede)) + ede
+        authority = _soa(
+            name, listed
+        )  # no data for this type (HTTPS, SVCB, AAAA in blockpage mode)
+    opt = _opt_blocked(category) if has_opt else b""
     flags = 0x8000 | (0x0100 if rd else 0) | 0x0080 | rcode  # QR, RD copied, RA
     header = HEADER.pack(qid, flags, 1, 1 if answer else 0, 1 if authority else 0, 1 if opt else 0)
     return header + question + answer + authority + opt

@@ -9,8 +9,8 @@ from the wire cache. Everything else goes on to the resolver chain.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from gateway.dns.networks import NetworkSet
 from gateway.dns.rate_limit import TokenBuckets
@@ -32,8 +32,7 @@ class Admit(Enum):
     PASS = "pass"  # on to the chain
 
 
-@dataclass(frozen=True)
-class Admission:
+class Admission(NamedTuple):
     """The decision, the plain query if it was one, and the cached reply if there was one."""
 
     admit: Admit

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from gateway.dns.counters import DnsCounters
 from gateway.dns.front import Admission, Admit, Front
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
+from gateway.dns.udp_listener import UdpListener, bind_udp
 from gateway.dns.wire import refused as refused_wire
 from gateway.dns.wire_cache import CLASSIC_UDP_PAYLOAD
 
@@ -87,7 +88,7 @@ class DnsServer:
     counters: DnsCounters
     front: Front | None = None
     limits: ServerLimits = field(default_factory=ServerLimits)
-    _closers: list[asyncio.AbstractServer | asyncio.BaseTransport] = field(default_factory=list)
+    _closers: list[asyncio.AbstractServer | UdpListener] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _tcp_clients: int = 0
 
@@ -142,6 +143,14 @@ class DnsServer:
             self.front.remember(admission, reply, response.outcome.value, response.category)
         return reply
 
+    async def reply_later(
+        self, wire: bytes, address: Any, admission: Admission, send: Callable[[bytes, Any], None]
+    ) -> None:
+        """Answer a UDP query through the chain and send the reply (nothing for silence)."""
+        reply = await self.answer_later(wire, address[0], Transport.UDP, admission)
+        if reply is not None:
+            send(reply, address)
+
     async def answer(self, wire: bytes, client: str, transport: Transport) -> bytes | None:
         """The wire reply to one wire query, or None for silence."""
         now = self.answer_now(wire, client)
@@ -151,17 +160,14 @@ class DnsServer:
 
     async def start(self, endpoints: list[tuple[str, int]]) -> list[tuple[str, int]]:
         """Listen on every endpoint (UDP and TCP); returns the bound addresses (port 0 resolved)."""
-        loop = asyncio.get_running_loop()
         bound = []
         for host, port in endpoints:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: _UdpProtocol(self), local_addr=(host, port), reuse_port=True
-            )
-            self._closers.append(transport)
-            sockname = transport.get_extra_info("sockname")
+            udp = UdpListener(self, bind_udp(host, port))
+            self._closers.append(udp)
+            sockname = udp.sockname()
             tcp = await asyncio.start_server(self._serve_tcp, host, sockname[1], reuse_port=True)
             self._closers.append(tcp)
-            bound.append((sockname[0], sockname[1]))
+            bound.append(sockname)
         return bound
 
     async def close(self) -> None:
@@ -202,25 +208,3 @@ class DnsServer:
         finally:
             self._tcp_clients -= 1
             writer.close()
-
-
-class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: DnsServer) -> None:
-        self.server = server
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        # Most answers are ready at once (cached, blocked, refused): no task for those.
-        now = self.server.answer_now(data, addr[0])
-        if isinstance(now, Admission):
-            self.server.spawn(self._reply_later(data, addr, now))
-        elif now is not None and self.transport is not None:
-            self.transport.sendto(now, addr)
-
-    async def _reply_later(self, data: bytes, addr: tuple[str, int], admission: Admission) -> None:
-        reply = await self.server.answer_later(data, addr[0], Transport.UDP, admission)
-        if reply is not None and self.transport is not None:
-            self.transport.sendto(reply, addr)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OPT_TYPE = 41
 HEADER = struct.Struct("!HHHHHH")
 
 
-@dataclass(frozen=True)
-class SimpleQuery:
+class SimpleQuery(NamedTuple):
     """A plain query: one uncompressed question, optionally one OPT record, nothing else."""
 
     qid: int
@@ -50,6 +49,19 @@ def parse_simple_query(wire: bytes) -> SimpleQuery | None:
     elif end != len(wire):
         return None
     return SimpleQuery(qid, flags, bytes(wire[12:end]), has_opt)
+
+
+def question_name(question: bytes) -> str | None:
+    """The lowercase name of a plain question, or None if it is not ASCII."""
+    labels, i = [], 0
+    while question[i]:
+        n = question[i]
+        labels.append(question[i + 1 : i + 1 + n])
+        i += 1 + n
+    try:
+        return b".".join(labels).decode("ascii").lower()
+    except UnicodeDecodeError:
+        return None
 
 
 def _skip_name(wire: bytes, i: int) -> int:

@@ -7,21 +7,8 @@ import struct
 from filters.engine import BlocklistEngine
 from gateway.dns.blocked_wire import blocked_wire
 from gateway.dns.special_names import CANARY_NAMES
-from gateway.dns.wire import SimpleQuery
+from gateway.dns.wire import SimpleQuery, question_name
 from gateway.dns.wire_cache import Hit
-
-
-def question_name(question: bytes) -> str | None:
-    """The lowercase name of a plain question, or None if it is not ASCII."""
-    labels, i = [], 0
-    while question[i]:
-        n = question[i]
-        labels.append(question[i + 1 : i + 1 + n])
-        i += 1 + n
-    try:
-        return b".".join(labels).decode("ascii").lower()
-    except UnicodeDecodeError:
-        return None
 
 
 class WireBlocker:
@@ -48,5 +35,5 @@ class WireBlocker:
         qtype = struct.unpack_from("!H", query.question, len(query.question) - 4)[0]
         wire = blocked_wire(query.qid, bool(query.flags & 0x0100), query.question, qtype,
                             query.has_opt, self.mode, self.lan_address, category,
-                            verdict.listed or name)  # fmt: skip
+                            verdict.listed or name, name)  # fmt: skip
         return Hit(wire, "blocked", category)

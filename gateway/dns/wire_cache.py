@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gateway.dns.wire import HEADER, ttl_offsets, with_id_and_ttl
 
@@ -32,8 +33,7 @@ class _Stored:
     category: str | None
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A reply ready to send, and what it was, for the counters."""
 
     wire: bytes

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import dns.edns
 import dns.message
+import dns.name
 import dns.rcode
 import pytest
 from dnslib import DNSRecord
 
 from gateway.config import DnsConfig, NetworkConfig
+from gateway.dns.blocked_wire import blocked_wire
 from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.front import Admit
@@ -49,3 +51,21 @@ def test_listed_special_names_still_get_their_special_answer(state_dir: Path) ->
     front = build_front(DnsConfig(upstreams=("127.0.0.1:9",)), NetworkConfig(), engine)
     wire = dns.message.make_query("use-application-dns.net", "A").to_wire()
     assert front.admit(wire, "10.77.0.5").admit is Admit.PASS  # the chain answers NXDOMAIN
+
+
+@pytest.mark.parametrize("asked", ["judi.test", "WWW.Judi.TEST", "a.b.c.judi.test"])
+def test_the_soa_is_owned_by_the_listed_name(state_dir: Path, asked: str) -> None:
+    engine = engine_for(state_dir, [(spec("judi", "gambling"), "judi.test\n")])
+    front = build_front(DnsConfig(blocked_answer="nxdomain"), NetworkConfig(), engine)
+    admission = front.admit(dns.message.make_query(asked, "A").to_wire(), "10.77.0.5")
+    assert admission.hit is not None
+    reply = dns.message.from_wire(admission.hit.wire)
+    assert reply.authority[0].name == dns.name.from_text("judi.test.")
+    assert reply.question[0].name == dns.name.from_text(asked)
+
+
+def test_an_soa_owner_outside_the_question_is_written_in_full() -> None:
+    question = dns.message.make_query("other.test", "A").to_wire()[12:]
+    wire = blocked_wire(7, True, question, 1, False, "nxdomain", "10.0.0.1", "porn", "judi.test",
+                        "other.test")  # fmt: skip
+    assert dns.message.from_wire(wire).authority[0].name == dns.name.from_text("judi.test.")
