@@ -5,7 +5,7 @@ from __future__ import annotations
 from dnslib import EDNS0, QTYPE, RCODE, RR, SOA, A, DNSRecord
 
 from gateway.dns.blocked_wire import BLOCKED_TTL, EDNS_PAYLOAD, blocked_wire
-from gateway.dns.wire import question_name
+from gateway.dns.wire import parse_simple_query
 
 SOA_RECORD = SOA(
     mname="hotspot-gateway.invalid.",
@@ -42,10 +42,11 @@ def blocked_reply(
     query: DNSRecord, mode: str, lan_address: str, category: str, listed: str
 ) -> DNSRecord:
     """The blocked answer for a query the Front could not take (see blocked_wire)."""
-    question = bytes(DNSRecord(q=query.q).pack())[12:]
-    wire = blocked_wire(query.header.id, bool(query.header.rd), question, query.q.qtype,
+    alone = bytes(DNSRecord(q=query.q).pack())  # the question behind a plain header
+    plain = parse_simple_query(alone)
+    wire = blocked_wire(query.header.id, bool(query.header.rd), alone[12:], query.q.qtype,
                         wants_edns(query), mode, lan_address, category, listed,
-                        question_name(question))  # fmt: skip
+                        plain.name if plain else None)  # fmt: skip
     return DNSRecord.parse(wire)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 from typing import NamedTuple
 
+from gateway.dns._question import parse_query
+
 OPT_TYPE = 41
 HEADER = struct.Struct("!HHHHHH")
 
@@ -16,52 +18,13 @@ class SimpleQuery(NamedTuple):
     flags: int
     question: bytes  # name + type + class, exactly as sent
     has_opt: bool
+    name: str | None  # the name in lowercase text; None when it is not ASCII
 
 
 def parse_simple_query(wire: bytes) -> SimpleQuery | None:
     """The query's parts if it is the plain kind phones send; None for anything else."""
-    if len(wire) < 17:
-        return None
-    qid, flags, qd, an, ns, ar = HEADER.unpack_from(wire)
-    if flags & 0xF800 or qd != 1 or an or ns or ar > 1:  # QR or opcode set, odd counts
-        return None
-    i = 12
-    while True:
-        if i >= len(wire):
-            return None
-        n = wire[i]
-        if n == 0:
-            break
-        if n > 63:  # compression pointer or reserved label type: not plain
-            return None
-        i += 1 + n
-    end = i + 5  # root byte, type, class
-    if end > len(wire) or end - 12 > 255 + 4:
-        return None
-    has_opt = ar == 1
-    if has_opt:
-        # The OPT record: root name, type 41, and nothing after its rdata.
-        if end + 11 > len(wire) or wire[end] != 0 or wire[end + 1 : end + 3] != b"\x00\x29":
-            return None
-        (rdlen,) = struct.unpack_from("!H", wire, end + 9)
-        if end + 11 + rdlen != len(wire):
-            return None
-    elif end != len(wire):
-        return None
-    return SimpleQuery(qid, flags, bytes(wire[12:end]), has_opt)
-
-
-def question_name(question: bytes) -> str | None:
-    """The lowercase name of a plain question, or None if it is not ASCII."""
-    labels, i = [], 0
-    while question[i]:
-        n = question[i]
-        labels.append(question[i + 1 : i + 1 + n])
-        i += 1 + n
-    try:
-        return b".".join(labels).decode("ascii").lower()
-    except UnicodeDecodeError:
-        return None
+    parts = parse_query(wire)
+    return None if parts is None else SimpleQuery(*parts)
 
 
 def _skip_name(wire: bytes, i: int) -> int:

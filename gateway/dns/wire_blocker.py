@@ -7,7 +7,7 @@ import struct
 from filters.engine import BlocklistEngine
 from gateway.dns.blocked_wire import blocked_wire
 from gateway.dns.special_names import CANARY_NAMES
-from gateway.dns.wire import SimpleQuery, question_name
+from gateway.dns.wire import SimpleQuery
 from gateway.dns.wire_cache import Hit
 
 
@@ -25,7 +25,7 @@ class WireBlocker:
 
     def answer(self, query: SimpleQuery) -> Hit | None:
         """The blocked reply, or None when the name is not blocked (or not for this step)."""
-        name = question_name(query.question)
+        name = query.name
         if name is None or name in self.before_blocking:
             return None
         verdict = self.engine.lookup(name)
