@@ -19,6 +19,7 @@ from gateway.config_values import (
     as_choice,
     as_duration,
     as_endpoint,
+    as_host_name,
     as_int,
     as_list,
     as_network,
@@ -26,6 +27,7 @@ from gateway.config_values import (
     as_port,
     as_size,
     as_str,
+    as_url,
 )
 
 DEFAULT_CONFIG_PATH = Path("/etc/hotspot-gateway/gateway.toml")
@@ -64,9 +66,11 @@ class DnsConfig:
 
 @dataclass(frozen=True)
 class FirewallConfig:
-    """nftables control."""
+    """nftables control and fair sharing of the uplink."""
 
     enabled: bool = True
+    uplink_mbit: int = 0  # the WAN's upload speed, for cake on the WAN side; 0 = no shaping
+    downlink_mbit: int = 0  # the WAN's download speed, for cake on the LAN side; 0 = no shaping
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,16 @@ class PortalConfig:
     idle_timeout: float = 15 * 60.0
     session_timeout: float = 12 * 3600.0
     language: str = "id"
+    hotspot_name: str = "WiFi Publik"
+    # The portal's own name; the resolver answers it with network.lan_address. With a city's own
+    # domain and its certificate (tls_cert, tls_key), the portal also serves https and the RFC 8908
+    # API, whose URL DHCP then hands out (option 114). Without them, no API URL is advertised.
+    host_name: str = "portal.hotspot.internal"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    https_port: int = 443
+    venue_info_url: str = ""  # a page about the hotspot, for RFC 8908's venue-info-url
+    report_contact: str = ""  # how residents report a wrong block: a number, an address
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,7 @@ class GatewayConfig:
 
 
 Check = Callable[[str, Any], Any]
+PATH_KEYS = {"blocklists": ("state_dir",), "portal": ("tls_cert", "tls_key")}
 
 _SCHEMA: dict[str, dict[str, Check]] = {
     "network": {
@@ -141,7 +156,11 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "query_log": as_bool,
         "query_log_days": partial(as_int, minimum=1, maximum=366),
     },
-    "firewall": {"enabled": as_bool},
+    "firewall": {
+        "enabled": as_bool,
+        "uplink_mbit": partial(as_int, minimum=0, maximum=100_000),
+        "downlink_mbit": partial(as_int, minimum=0, maximum=100_000),
+    },
     "portal": {
         "enabled": as_bool,
         "listen": as_endpoint,
@@ -149,6 +168,13 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "idle_timeout": as_duration,
         "session_timeout": as_duration,
         "language": partial(as_choice, choices=("id", "en")),
+        "hotspot_name": as_str,
+        "host_name": as_host_name,
+        "tls_cert": as_path,
+        "tls_key": as_path,
+        "https_port": as_port,
+        "venue_info_url": as_url,
+        "report_contact": as_str,
     },
     "proxy": {"enabled": as_bool, "listen_port": as_port},
     "blocklists": {
@@ -225,9 +251,10 @@ def parse_config(data: Mapping[str, Any], base_dir: Path | None = None) -> Gatew
         if section == "blocklists":
             categories = values.get("categories", BlocklistsConfig.categories)
             values["sources"] = _sources(values.get("sources", []), categories)
-            state_dir = values.get("state_dir")
-            if state_dir is not None and not state_dir.is_absolute() and base_dir is not None:
-                values["state_dir"] = (base_dir / state_dir).resolve()
+        for key in PATH_KEYS.get(section, ()):
+            path = values.get(key)
+            if path is not None and not path.is_absolute() and base_dir is not None:
+                values[key] = (base_dir / path).resolve()
         parts[section] = values
     config = GatewayConfig(
         network=NetworkConfig(**parts["network"]),
@@ -252,6 +279,11 @@ def _check_consistency(config: GatewayConfig) -> None:
         )
     if config.portal.session_timeout < config.portal.idle_timeout:
         raise ConfigError("portal.session_timeout: must not be shorter than portal.idle_timeout")
+    if (config.portal.tls_cert is None) != (config.portal.tls_key is None):
+        missing = "tls_key" if config.portal.tls_key is None else "tls_cert"
+        raise ConfigError(
+            f"portal.{missing}: tls_cert and tls_key go together; set both or neither"
+        )
     if len(set(config.blocklists.categories)) != len(config.blocklists.categories):
         raise ConfigError("blocklists.categories: a category is listed twice")
 

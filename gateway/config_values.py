@@ -17,6 +17,7 @@ class ConfigError(ValueError):
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
@@ -121,3 +122,22 @@ def as_size(key: str, value: Any) -> int:
         raise ConfigError(f'{key}: expected a size like "512MB", got {value!r}')
     scale = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, None: 1}[m.group(2)]
     return int(m.group(1)) * scale
+
+
+def as_host_name(key: str, value: Any) -> str:
+    """A DNS host name such as "portal.hotspot.internal", returned lowercase."""
+    text = as_str(key, value).strip().rstrip(".").lower()
+    labels = text.split(".")
+    if len(text) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(x) for x in labels):
+        raise ConfigError(f'{key}: expected a host name like "wifi.example.go.id", got {value!r}')
+    return text
+
+
+def as_url(key: str, value: Any) -> str:
+    """An http(s) URL, or "" for none."""
+    if value == "":
+        return ""
+    text = as_str(key, value).strip()
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise ConfigError(f"{key}: expected an http:// or https:// address, got {value!r}")
+    return text

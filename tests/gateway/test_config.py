@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,35 @@ def test_missing_and_malformed_files_are_config_errors(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.toml")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(write(tmp_path, "[dns\n"))
+
+
+def test_portal_keys_for_the_captive_portal(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text(
+        '[portal]\nhost_name = "WiFi.Pasuruankota.go.id."\ntls_cert = "certs/wifi.pem"\n'
+        'tls_key = "certs/wifi.key"\nreport_contact = "WA 0812-0000-0000"\n'
+        "[firewall]\nuplink_mbit = 50\ndownlink_mbit = 100\n"
+    )
+    config = load_config(path)
+    assert config.portal.host_name == "wifi.pasuruankota.go.id"
+    assert config.portal.tls_cert == tmp_path / "certs" / "wifi.pem"  # relative to the file
+    assert (config.firewall.uplink_mbit, config.firewall.downlink_mbit) == (50, 100)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[portal]\nhost_name = "no spaces.test"', "portal.host_name: expected a host name"),
+        ('[portal]\nhost_name = "localhost"', "portal.host_name: expected a host name"),
+        ('[portal]\ntls_cert = "a.pem"', "portal.tls_key: tls_cert and tls_key go together"),
+        ('[portal]\nvenue_info_url = "ftp://x"', "portal.venue_info_url: expected an http"),
+        ("[firewall]\nuplink_mbit = -1", "firewall.uplink_mbit: must be at least 0"),
+    ],
+)
+def test_bad_portal_and_firewall_values_name_their_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "gateway.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
