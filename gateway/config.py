@@ -27,6 +27,7 @@ from gateway.config_values import (
     as_port,
     as_size,
     as_str,
+    as_text,
     as_url,
 )
 
@@ -174,7 +175,7 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "tls_key": as_path,
         "https_port": as_port,
         "venue_info_url": as_url,
-        "report_contact": as_str,
+        "report_contact": as_text,
     },
     "proxy": {"enabled": as_bool, "listen_port": as_port},
     "blocklists": {

@@ -35,6 +35,13 @@ def as_str(key: str, value: Any) -> str:
     return value
 
 
+def as_text(key: str, value: Any) -> str:
+    """A string, possibly empty."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a string, got {value!r}")
+    return value
+
+
 def as_int(key: str, value: Any, minimum: int = 0, maximum: int | None = None) -> int:
     """An integer within bounds."""
     if isinstance(value, bool) or not isinstance(value, int):
