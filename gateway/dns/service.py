@@ -26,6 +26,11 @@ def endpoint(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def portal_names_of(config: GatewayConfig) -> tuple[str, ...]:
+    """Names the resolver answers with the gateway's address: the portal's, when it runs."""
+    return (config.portal.host_name,) if config.portal.enabled else ()
+
+
 async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) -> None:
     """Serve DNS on every `[dns].listen` address until the task is cancelled."""
     counters = counters or DnsCounters()
@@ -33,8 +38,10 @@ async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) 
     log = None
     if config.dns.query_log:
         log = QueryLog(config.blocklists.state_dir / "querylog", config.dns.query_log_days)
-    chain = build_chain(config.dns, config.network, engine, counters, query_log=log)
-    server = DnsServer(chain, counters, build_front(config.dns, config.network, engine))
+    portal_names = portal_names_of(config)
+    chain = build_chain(config.dns, config.network, engine, counters, portal_names, query_log=log)
+    front = build_front(config.dns, config.network, engine, portal_names=portal_names)
+    server = DnsServer(chain, counters, front)
     await server.start([endpoint(e) for e in config.dns.listen])
     watcher = asyncio.create_task(keep_blocklists_fresh(engine))
     try:

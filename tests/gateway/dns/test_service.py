@@ -33,6 +33,7 @@ def start_resolver(
     config.write_text(
         f'[dns]\nlisten = ["127.0.0.1:{port}"]\nupstreams = ["127.0.0.1:9"]\n'
         f'blocked_answer = "nxdomain"\n[blocklists]\nstate_dir = "{state_dir}"\n'
+        '[network]\nlan_address = "10.77.0.1"\n[portal]\nhost_name = "wifi.kota.test"\n'
     )
     code = (
         "from pathlib import Path; from gateway.config import load_config;"
@@ -53,6 +54,10 @@ def test_run_dns_serves_the_configured_address_and_lists(state_dir: Path, tmp_pa
             except dns.exception.Timeout:
                 assert proc.poll() is None, "the resolver exited"
         assert reply is not None and reply.rcode() == dns.rcode.NXDOMAIN
+        # The portal's own name is the gateway's address, whatever the upstreams say.
+        portal = dns.query.udp(dns.message.make_query("wifi.kota.test", "A"), "127.0.0.1",
+                               port=port, timeout=2)  # fmt: skip
+        assert [rr.address for rr in portal.answer[0]] == ["10.77.0.1"]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
