@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= /usr/bin/python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEB_PACKAGES := python3 python3-venv python3-dev gcc
+# nftables, conntrack and iproute2 for the firewall and the namespace tests; dnsmasq-base to check
+# the DHCP config; chromium for the end-to-end browser test (driven by Playwright, no download).
+DEB_PACKAGES := python3 python3-venv python3-dev gcc nftables conntrack iproute2 dnsmasq-base chromium
 STAMP := $(VENV)/.installed
 
 .PHONY: test lint typecheck unit deps venv demo bench clean
