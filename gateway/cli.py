@@ -18,6 +18,8 @@ from gateway.blocklist_cli import add_blocklist_commands
 from gateway.config import DEFAULT_CONFIG_PATH
 from gateway.config_values import ConfigError
 from gateway.errors import CommandFailed, UsageError
+from gateway.run_cli import add_run_command, release_from_firewall
+from gateway.sessions_cli import add_sessions_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    add_run_command(commands, config_option)
     add_blocklist_commands(commands, config_option)
+    add_sessions_commands(commands, config_option, release_from_firewall)
     return parser
 
 

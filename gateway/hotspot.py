@@ -1,0 +1,171 @@
+"""Everything `hotspot-gateway run` starts, in the order that keeps the hotspot fail-closed.
+
+The firewall goes first, with the sessions restored from the store, so from the first packet
+nobody unadmitted gets out and nobody admitted is dropped by the restart; then the resolver
+(its own process, on uvloop), the portal, and the session keeper. Stopping runs the other
+way and leaves the firewall closed: admitted phones lose the internet rather than keep it
+unfiltered.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.process
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.admission import ClientAdmission, NoFirewall
+from gateway.config import GatewayConfig
+from gateway.dns.service import run_dns
+from gateway.firewall.plan import plan_from_config
+from gateway.firewall.ruleset import AdmittedClient
+from gateway.firewall.runner import Firewall, FirewallError
+from gateway.portal.app import create_portal_app
+from gateway.portal.server import PortalServer, serve_portal
+from gateway.portal.settings import settings_from_config
+from gateway.portal.stats import PortalStats
+from gateway.portal_secret import portal_secret
+from gateway.sessions.keeper import SessionKeeper
+from gateway.sessions.neighbours import answers_arp
+from gateway.sessions.store import SessionStore, sessions_path
+
+log = logging.getLogger(__name__)
+
+SWEEP_LIMITS = (0.5, 10.0)  # seconds between idle sweeps: a fifth of idle_timeout, within these
+
+
+@dataclass
+class Parts:
+    """What is running, for stop() and for the health check."""
+
+    dns: multiprocessing.process.BaseProcess | None = None
+    portal: list[PortalServer] | None = None
+    keeper: threading.Thread | None = None
+
+
+class Hotspot:
+    """The whole gateway in one process tree: start, reload, stop."""
+
+    def __init__(self, config: GatewayConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.parts = Parts()
+        self._stopping = threading.Event()
+        self.store = SessionStore(sessions_path(config))
+        self.firewall = Firewall(plan_from_config(config)) if config.firewall.enabled else None
+        self.keeper = self._make_keeper(config)
+        self.stats = PortalStats()
+
+    def _make_keeper(self, config: GatewayConfig) -> SessionKeeper:
+        lan = config.network.lan_interface
+        return SessionKeeper(
+            self.store,
+            self.firewall or NoFirewall(),
+            probe=lambda ip: answers_arp(ip, lan),
+            clock=self.clock,
+            idle_timeout=config.portal.idle_timeout,
+            session_timeout=config.portal.session_timeout,
+        )
+
+    def start(self) -> None:
+        """Firewall with the restored sessions, resolver, portal, keeper."""
+        if self.firewall is not None:
+            self._start_firewall(self.firewall)
+        restored = self.keeper.restore()
+        log.info("sessions restored: %d", len(restored))
+        self.parts.dns = self._start_dns(self.config)
+        if self.config.portal.enabled:
+            self.parts.portal = self._start_portal(self.config)
+        self.parts.keeper = threading.Thread(target=self._keep_sessions, name="keeper", daemon=True)
+        self.parts.keeper.start()
+
+    def _start_firewall(self, firewall: Firewall) -> None:
+        now = self.clock()
+        live = [s for s in self.store.sessions() if s.expires > now]
+        # Admitted phones are in the very first ruleset: a restart or reload drops nobody.
+        firewall.start([AdmittedClient(s.ip, s.expires - now) for s in live])
+        try:
+            firewall.apply_shaping()
+        except FirewallError as exc:  # fair sharing is not filtering: the hotspot still runs
+            log.error("fair sharing is off: %s", exc)
+
+    def _start_dns(self, config: GatewayConfig) -> multiprocessing.process.BaseProcess:
+        # Its own process: the resolver's event loop must never wait on the portal or nft.
+        process = multiprocessing.get_context("spawn").Process(
+            target=run_dns, args=(config,), name="dns", daemon=True
+        )
+        process.start()
+        return process
+
+    def _start_portal(self, config: GatewayConfig) -> list[PortalServer]:
+        admission = ClientAdmission(self.store, self.keeper, self.firewall or NoFirewall(), config,
+                                    self.clock)  # fmt: skip
+        app = create_portal_app(
+            settings_from_config(config),
+            admission,
+            self.stats,
+            blocked_category=admission.blocked_category,
+            secret_key=portal_secret(config.blocklists.state_dir),
+        )
+        servers = [serve_portal(app, config.portal.listen, None)]
+        portal = config.portal
+        if portal.tls_cert is not None and portal.tls_key is not None:
+            host = config.portal.listen.rpartition(":")[0]
+            servers.append(serve_portal(app, f"{host}:{portal.https_port}",
+                                        (portal.tls_cert, portal.tls_key)))  # fmt: skip
+        return servers
+
+    def _keep_sessions(self) -> None:
+        low, high = SWEEP_LIMITS
+        every = min(high, max(low, self.config.portal.idle_timeout / 5))
+        while not self._stopping.wait(every):
+            try:
+                self.keeper.sweep()
+            except Exception:  # one bad sweep must not end the keeper; the next one retries
+                log.exception("session sweep failed")
+
+    def reload(self, config: GatewayConfig) -> None:
+        """Take a new config: firewall and resolver swapped with no gap, portal restarted."""
+        old = self.parts
+        self.config = config
+        if config.firewall.enabled:
+            self.firewall = Firewall(plan_from_config(config))
+            self._start_firewall(self.firewall)  # one nft transaction: never open, never shut
+        elif self.firewall is not None:
+            self.firewall.remove()
+            self.firewall = None
+        self.keeper = self._make_keeper(config)
+        # The new resolver shares the port (SO_REUSEPORT) before the old one stops: no query is
+        # lost, and it loads the lists afresh.
+        self.parts = Parts(dns=self._start_dns(config), keeper=old.keeper)
+        if old.dns is not None:
+            old.dns.terminate()
+            old.dns.join(timeout=10)
+        for server in old.portal or []:
+            server.stop()
+        if config.portal.enabled:
+            self.parts.portal = self._start_portal(config)
+
+    def healthy(self) -> str | None:
+        """None while every part runs; else which part stopped."""
+        if self.parts.dns is not None and not self.parts.dns.is_alive():
+            return "the resolver exited"
+        if self.parts.keeper is not None and not self.parts.keeper.is_alive():
+            return "the session keeper stopped"
+        return None
+
+    def stop(self) -> None:
+        """Stop everything; the firewall stays closed (fail closed)."""
+        self._stopping.set()
+        for server in self.parts.portal or []:
+            server.stop()
+        if self.parts.dns is not None:
+            self.parts.dns.terminate()
+            self.parts.dns.join(timeout=10)
+        if self.parts.keeper is not None:
+            self.parts.keeper.join(timeout=10)
+        if self.firewall is not None:
+            self.firewall.stop()

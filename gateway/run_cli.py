@@ -1,0 +1,97 @@
+"""`hotspot-gateway run`: the whole gateway in the foreground until SIGTERM; SIGHUP reloads.
+
+Signals only set flags here; the work they ask for happens in the main loop, outside the
+handler, so a reload never runs halfway through another one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gateway.config import load_config
+from gateway.config_values import ConfigError
+from gateway.errors import CommandFailed
+from gateway.firewall.plan import plan_from_config
+from gateway.firewall.runner import Firewall, FirewallError
+from gateway.hotspot import Hotspot
+
+log = logging.getLogger("hotspot-gateway")
+HEALTH_EVERY = 1.0  # seconds between checks that every part still runs
+
+AddOptions = Callable[[argparse.ArgumentParser], None]
+
+
+def add_run_command(commands: Any, add_common: AddOptions) -> None:
+    """Register `run`."""
+    run = commands.add_parser(
+        "run", help="run the gateway in the foreground", description=__doc__.splitlines()[0]
+    )
+    add_common(run)
+    run.set_defaults(handler=cmd_run)
+
+
+def release_from_firewall(config: Any, ip: str) -> None:
+    """For `sessions kick`: take the phone out of the firewall and end its connections."""
+    firewall = Firewall(plan_from_config(config))
+    try:
+        firewall.release(ip)
+        firewall.forget_connections(ip)
+    except FirewallError as exc:
+        raise CommandFailed(f"sessions kick: firewall: {exc}") from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start every part, then wait for SIGTERM (stop) or SIGHUP (reload config and lists)."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    config = load_config(args.config)
+    wake = threading.Event()
+    asked = {"stop": False, "reload": False}
+
+    def ask(what: str) -> Callable[[int, Any], None]:
+        def handler(signum: int, frame: Any) -> None:
+            asked[what] = True
+            wake.set()
+
+        return handler
+
+    signal.signal(signal.SIGTERM, ask("stop"))
+    signal.signal(signal.SIGINT, ask("stop"))
+    signal.signal(signal.SIGHUP, ask("reload"))
+    hotspot = Hotspot(config)
+    try:
+        hotspot.start()
+    except FirewallError as exc:
+        hotspot.stop()
+        raise CommandFailed(f"run: firewall: {exc}") from None
+    log.info("running: portal %s, DNS %s", config.portal.listen, ", ".join(config.dns.listen))
+    try:
+        while not asked["stop"]:
+            wake.wait(HEALTH_EVERY)
+            wake.clear()
+            if asked["reload"]:
+                asked["reload"] = False
+                _reload(hotspot, args)
+            problem = hotspot.healthy()
+            if problem is not None:
+                raise CommandFailed(f"run: {problem}")
+    finally:
+        hotspot.stop()
+    log.info("stopped; the firewall is closed until the next start")
+    return 0
+
+
+def _reload(hotspot: Hotspot, args: argparse.Namespace) -> None:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:  # a typo in the file must not take the hotspot down
+        log.error("reload refused, the running config stays: %s", exc)
+        return
+    hotspot.reload(config)
+    log.info("reloaded config and lists")
