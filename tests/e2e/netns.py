@@ -137,6 +137,9 @@ def stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> int | No
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     return proc.returncode
 
 

@@ -1,0 +1,179 @@
+"""What a phone does, run inside a client namespace: `python -m tests.e2e.phone ACTION ...`.
+
+Each action prints one JSON object, so the test reads exactly what the phone saw. Requests
+never follow redirects by themselves: the test checks each step a phone's browser would take.
+Sources can be any of the namespace's addresses (`--source`), so one namespace plays many phones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from typing import Any
+
+import dns.message
+import dns.query
+import dns.rcode
+
+TIMEOUT = 5.0
+CSRF_FIELD = re.compile(rb'name="csrf"\s+value="([^"]+)"|value="([^"]+)"\s+name="csrf"')
+
+
+def resolve(name: str, server: str) -> dict[str, Any]:
+    """Ask `server` for A records of `name` over UDP, as a phone's stub resolver does."""
+    reply = dns.query.udp(dns.message.make_query(name, "A"), server, timeout=TIMEOUT)
+    addresses = [rr.address for rrset in reply.answer for rr in rrset if rrset.rdtype == 1]
+    return {"rcode": dns.rcode.to_text(reply.rcode()), "addresses": addresses}
+
+
+def http_get(url: str, source: str | None = None, cookie: str = "",
+             address: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """One GET, no redirects followed; `address` overrides where the host resolves."""
+    parts = urllib.parse.urlsplit(url)
+    host = address or socket.gethostbyname(parts.hostname or "")
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    bind = (source, 0) if source else None
+    conn: http.client.HTTPConnection
+    if secure:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the fake internet's throwaway certificate
+        conn = http.client.HTTPSConnection(host, port, timeout=TIMEOUT, source_address=bind,
+                                           context=context)  # fmt: skip
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT, source_address=bind)
+    headers = {"Host": parts.netloc, "User-Agent": "e2e-phone"}
+    if cookie:
+        headers["Cookie"] = cookie
+    target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
+    conn.request("GET", target, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return {"status": response.status, "location": response.getheader("Location"),
+            "content_type": response.getheader("Content-Type"),
+            "set_cookie": response.getheader("Set-Cookie"),
+            "body": body.decode(errors="replace")}  # fmt: skip
+
+
+def press_connect(portal: str, source: str | None, dst: str = "",
+                  barrier: threading.Barrier | None = None) -> dict[str, Any]:  # fmt: skip
+    """Open the splash, then press Connect (waiting at `barrier` first, for races)."""
+    query = "?" + urllib.parse.urlencode({"dst": dst}) if dst else ""
+    splash = http_get(f"http://{portal}/{query}", source)
+    cookie = (splash["set_cookie"] or "").split(";")[0]
+    match = CSRF_FIELD.search(splash["body"].encode())
+    if match is None:
+        return {"status": splash["status"], "error": "no csrf field on the splash"}
+    token = (match.group(1) or match.group(2)).decode()
+    form = urllib.parse.urlencode({"csrf": token, "dst": dst})
+    host = socket.gethostbyname(portal)
+    conn = http.client.HTTPConnection(host, 80, timeout=TIMEOUT,
+                                      source_address=(source, 0) if source else None)  # fmt: skip
+    if barrier is not None:
+        barrier.wait(timeout=30)
+    started = time.monotonic()
+    conn.request(
+        "POST",
+        "/connect",
+        body=form,
+        headers={
+            "Host": portal,
+            "Cookie": cookie,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
+    response = conn.getresponse()
+    body = response.read().decode(errors="replace")
+    conn.close()
+    return {"status": response.status, "location": response.getheader("Location"),
+            "seconds": time.monotonic() - started, "body": body, "cookie": cookie}  # fmt: skip
+
+
+def race(portal: str, sources: list[str]) -> dict[str, Any]:
+    """Every source presses Connect at the same moment; what each got."""
+    barrier = threading.Barrier(len(sources))
+    results: dict[str, Any] = {}
+
+    def phone(source: str) -> None:
+        try:
+            results[source] = press_connect(portal, source, barrier=barrier)
+        except Exception as exc:  # reported, not raised: the test counts the outcomes
+            results[source] = {"status": 0, "error": repr(exc)}
+
+    threads = [threading.Thread(target=phone, args=(s,)) for s in sources]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def try_tcp(host: str, port: int, source: str | None = None) -> str:
+    """connected, refused (a reset), unreachable (ICMP) or timeout."""
+    try:
+        with socket.create_connection((host, port), timeout=TIMEOUT,
+                                      source_address=(source, 0) if source else None):  # fmt: skip
+            return "connected"
+    except ConnectionRefusedError:
+        return "refused"
+    except TimeoutError:
+        return "timeout"
+    except OSError as exc:
+        return f"unreachable: {exc.strerror}"
+
+
+def try_udp(host: str, port: int) -> str:
+    """What a UDP exchange gets: an answer, an ICMP error (refused/unreachable) or a timeout."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(2.0)
+        sock.connect((host, port))
+        try:
+            sock.send(b"\x00" * 32)
+            sock.recv(2048)
+            return "answered"
+        except ConnectionRefusedError:
+            return "refused"
+        except TimeoutError:
+            return "timeout"
+        except OSError as exc:
+            return f"unreachable: {exc.strerror}"
+
+
+def main() -> None:
+    """Parse the action and print its result as JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("action", choices=["resolve", "get", "connect", "race", "tcp", "udp"])
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("--source")
+    parser.add_argument("--cookie", default="")
+    parser.add_argument("--dst", default="")
+    opts = parser.parse_args()
+    a = opts.args
+    result: Any
+    if opts.action == "resolve":
+        result = resolve(a[0], a[1])
+    elif opts.action == "get":
+        result = http_get(a[0], opts.source, opts.cookie, a[1] if len(a) > 1 else None)
+    elif opts.action == "connect":
+        result = press_connect(a[0], opts.source, opts.dst)
+    elif opts.action == "race":
+        result = race(a[0], a[1:])
+    elif opts.action == "tcp":
+        result = try_tcp(a[0], int(a[1]), opts.source)
+    else:
+        result = try_udp(a[0], int(a[1]))
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
