@@ -10,10 +10,12 @@ real instead of riding an old redirect.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from filters.engine import BlocklistEngine
 from gateway.config import GatewayConfig
@@ -25,6 +27,15 @@ from gateway.sessions.store import SessionStore
 log = logging.getLogger(__name__)
 
 LISTS_REFRESH_SECONDS = 5.0  # how often the block page looks for a new snapshot
+SETTLE_QUEUE = 1024  # admissions waiting for their old connections to be forgotten
+
+
+class AdmissionFirewall(FirewallPort, Protocol):
+    """The keeper's firewall, plus forgetting a newly admitted phone's captive connections."""
+
+    def forget_captive_connections(self, ip: str) -> None:
+        """Drop the phone's connections DNAT'd to the portal."""
+        ...
 
 
 class NoFirewall:
@@ -39,6 +50,9 @@ class NoFirewall:
     def forget_connections(self, ip: str) -> None:
         """No connection tracking of ours."""
 
+    def forget_captive_connections(self, ip: str) -> None:
+        """No connection tracking of ours."""
+
     def byte_counts(self) -> dict[str, int]:
         """No counters: idle phones are found by ARP alone."""
         return {}
@@ -51,7 +65,7 @@ class ClientAdmission:
         self,
         store: SessionStore,
         keeper: SessionKeeper,
-        firewall: FirewallPort,
+        firewall: AdmissionFirewall,
         config: GatewayConfig,
         clock: Callable[[], float] = time.time,
         find_mac: Callable[[str], str | None] | None = None,
@@ -67,6 +81,8 @@ class ClientAdmission:
         self._engine: BlocklistEngine | None = None
         self._engine_checked = 0.0
         self._engine_lock = threading.Lock()  # the portal answers from many threads
+        self._to_settle: queue.Queue[str] = queue.Queue(maxsize=SETTLE_QUEUE)
+        threading.Thread(target=self._settle_forever, name="settle", daemon=True).start()
 
     def admit(self, ip: str) -> PortalAdmission:
         """Admit the phone at `ip` unless the hotspot is full; the firewall is open on return."""
@@ -74,11 +90,23 @@ class ClientAdmission:
         return PortalAdmission(outcome.result, outcome.online)
 
     def settle(self, ip: str) -> None:
-        """After the reply: forget the phone's captive-time connections (DNAT'd to us)."""
+        """After the reply: forget the phone's captive-time connections (DNAT'd to us).
+
+        Queued for one background thread, so the portal's workers are free for the next phone
+        at once; the phone's next request comes after it has read this reply anyway.
+        """
         try:
-            self.firewall.forget_connections(ip)
-        except Exception as exc:  # the phone is online either way; its old flows time out
-            log.warning("could not forget the connections of %s: %s", ip, exc)
+            self._to_settle.put_nowait(ip)
+        except queue.Full:  # a storm of admissions: its old flows end by themselves
+            log.warning("settling queue full; %s keeps its captive connections", ip)
+
+    def _settle_forever(self) -> None:
+        while True:
+            ip = self._to_settle.get()
+            try:
+                self.firewall.forget_captive_connections(ip)
+            except Exception as exc:  # the phone is online either way; its old flows time out
+                log.warning("could not forget the connections of %s: %s", ip, exc)
 
     def is_admitted(self, ip: str) -> bool:
         """Whether the phone at `ip` has a live session."""

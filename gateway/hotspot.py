@@ -65,6 +65,9 @@ class Hotspot:
             self.store,
             self.firewall or NoFirewall(),
             probe=lambda ip: answers_arp(ip, lan),
+            # A quiet phone that answered is asked again after another idle period, at most
+            # once a minute (each ARP question wakes a sleeping phone).
+            probe_every=min(60.0, config.portal.idle_timeout),
             clock=self.clock,
             idle_timeout=config.portal.idle_timeout,
             session_timeout=config.portal.session_timeout,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 
+from gateway.firewall.group_commit import GroupCommit
 from gateway.firewall.plan import FirewallPlan, ipv4_address
 from gateway.firewall.ruleset import (
     ADMITTED_SET,
@@ -54,6 +55,7 @@ class Firewall:
         self.tc = tc
         self.sysctl = sysctl
         self.timeout = timeout
+        self._admissions: GroupCommit[tuple[str, str]] = GroupCommit(self._admit_all)
 
     def _run(self, argv: Sequence[str], stdin: str | None = None, harmless: str = "") -> str:
         """Run one command; its stdout, or FirewallError unless stderr contains `harmless`."""
@@ -118,14 +120,23 @@ class Firewall:
 
     def admit(self, ip: str, timeout: float) -> None:
         """Let the phone out for `timeout` seconds; in the kernel's set when this returns."""
-        ip, expires = self._checked_ip(ip), self._checked_timeout(timeout)
-        element = f"{TABLE} {ADMITTED_SET} {{ {ip} }}"
-        # add, delete, add in one transaction: a phone admitted again gets exactly the new
-        # timeout (a plain add keeps the old one). Its byte counter starts again from zero.
-        self._nft_script(
-            f"add element {element}\ndelete element {element}\n"
-            f"add element {TABLE} {ADMITTED_SET} {{ {ip} timeout {expires} }}\n"
-        )
+        element = (self._checked_ip(ip), self._checked_timeout(timeout))
+        # Phones pressing Connect together share one nft transaction (see group_commit).
+        self._admissions.submit(element)
+
+    def _admit_all(self, elements: list[tuple[str, str]]) -> None:
+        script = []
+        for ip, expires in elements:
+            element = f"{TABLE} {ADMITTED_SET} {{ {ip} }}"
+            # add, delete, add: a phone admitted again gets exactly the new timeout (a plain
+            # add keeps the old one). Its byte counter starts again from zero.
+            timed = f"{TABLE} {ADMITTED_SET} {{ {ip} timeout {expires} }}"
+            script += [
+                f"add element {element}",
+                f"delete element {element}",
+                f"add element {timed}",
+            ]
+        self._nft_script("\n".join(script) + "\n")
 
     def release(self, ip: str) -> None:
         """Take the phone out of the set; a phone that is not in it is no error."""
@@ -151,6 +162,18 @@ class Firewall:
         # hands it to the next phone. conntrack exits 1 when there was nothing to delete.
         for direction in ("-s", "-d"):
             self._run([self.conntrack, "-D", direction, ip], harmless=_NO_FLOWS)
+
+    def forget_captive_connections(self, ip: str) -> None:
+        """Drop the phone's web connections opened while captive (DNAT'd to the portal).
+
+        After admission only these matter: a kept-alive connection to a probe host would keep
+        landing on the splash. One conntrack run, not two: a hundred phones admitted together
+        each cost one.
+        """
+        ip = self._checked_ip(ip)
+        self._run(
+            [self.conntrack, "-D", "-s", ip, "-p", "tcp", "--dport", "80"], harmless=_NO_FLOWS
+        )
 
     def apply_shaping(self) -> None:
         """Put cake on the interfaces the plan gives speeds for."""

@@ -93,9 +93,8 @@ class SessionKeeper:
             if outcome.result == "admitted":  # give the slot back; the phone can tap again
                 self.store.remove(ip, started=session.started)
             raise
-        # The phone's open connections were DNAT'd to the portal; forget them so its next
-        # packets go out to the internet.
-        self.firewall.forget_connections(ip)
+        # Its captive-time connections (DNAT'd to the portal) are forgotten by the caller once
+        # the reply has gone out: the reply itself may travel on one of them.
         return outcome
 
     def restore(self) -> list[Session]:

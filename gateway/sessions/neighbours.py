@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def mac_from_neigh_json(text: str, ip: str) -> str | None:
 
 
 def mac_from_proc_arp(text: str, ip: str, iface: str | None = None) -> str | None:
-    """The MAC of `ip` in /proc/net/arp (for machines without iproute2), complete entries only."""
+    """The MAC of `ip` in /proc/net/arp, complete entries only."""
     for line in text.splitlines()[1:]:
         fields = line.split()
         if len(fields) < 6 or fields[0] != ip or (iface is not None and fields[5] != iface):
@@ -49,24 +48,18 @@ def mac_from_proc_arp(text: str, ip: str, iface: str | None = None) -> str | Non
 def mac_of(ip: str, iface: str | None = None) -> str | None:
     """The phone's MAC from the kernel's neighbour table (on `iface` if given), or None.
 
-    None also when the table cannot be read (logged): a MAC only lets a phone keep its session
-    across a new DHCP address, so admission goes on without one. ValueError if `ip` is no IPv4.
+    Read from /proc/net/arp, not by running `ip`: every Connect asks, and a hundred phones
+    pressing at once must not mean a hundred processes. None also when the table cannot be
+    read (logged): a MAC only lets a phone keep its session across a new DHCP address, so
+    admission goes on without one. ValueError if `ip` is no IPv4 address.
     """
     address = _ipv4(ip)
-    command = ["ip", "-j", "neigh", "show", "to", address]
-    if iface is not None:
-        command += ["dev", iface]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=5, check=False)
-    except FileNotFoundError:
-        return mac_from_proc_arp(PROC_ARP.read_text(encoding="ascii"), address, iface)
-    except subprocess.TimeoutExpired:
-        log.warning("ip neigh show %s: no answer within 5 s", address)
+        table = PROC_ARP.read_text(encoding="ascii")
+    except OSError as exc:
+        log.warning("cannot read %s: %s", PROC_ARP, exc)
         return None
-    if done.returncode != 0:
-        log.warning("ip neigh show %s: %s", address, done.stderr.strip() or done.returncode)
-        return None
-    return mac_from_neigh_json(done.stdout, address)
+    return mac_from_proc_arp(table, address, iface)
 
 
 def _quiet_scapy() -> None:

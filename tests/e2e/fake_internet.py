@@ -27,6 +27,7 @@ PROBE_ANSWERS: dict[tuple[str, str], tuple[int, bytes]] = {
     ("connectivitycheck.gstatic.com", "/generate_204"): (204, b""),
     ("clients3.google.com", "/generate_204"): (204, b""),
     ("www.google.com", "/gen_204"): (204, b""),
+    ("www.google.com", "/generate_204"): (204, b""),  # Android's HTTPS probe
     ("connect.rom.miui.com", "/generate_204"): (204, b""),
     ("connectivitycheck.platform.hicloud.com", "/generate_204"): (204, b""),
     ("captive.apple.com", "/hotspot-detect.html"): (

@@ -75,6 +75,39 @@ class Topology:
         for index in range(clients):
             self._add_client(index, extra_addresses if index == 0 else 0)
 
+    def add_crowd(self, count: int, first: int = 100) -> str:
+        """One more client namespace holding `count` phones: each its own address and MAC.
+
+        Each phone is a macvlan (its own MAC, as real phones have; the gateway keys a session
+        to the MAC too) with a /32 address and its own routing table, so a socket bound to
+        the address leaves through that phone's interface. Returns the namespace; the
+        addresses are 10.77.0.{first}... in order. Made with one `ip -batch` per step.
+        """
+        index = len(self.clients)
+        self._add_client(index, 0)
+        ns = self.clients[index]
+        for key in ("all", "default"):  # only the phone that has the address answers ARP for it
+            for setting in (
+                f"net.ipv4.conf.{key}.arp_ignore=1",
+                f"net.ipv4.conf.{key}.arp_announce=2",
+            ):
+                sysctl = ["ip", "netns", "exec", ns, "sysctl", "-q", "-w", setting]
+                subprocess.run(sysctl, check=True, timeout=30)
+        links, routes = [], []
+        for n in range(count):
+            dev, address, table = f"ph{n}", f"{LAN_PREFIX}.{first + n}", str(1000 + n)
+            links += [f"link add {dev} link eth0 type macvlan mode bridge",
+                      f"addr add {address}/32 dev {dev}", f"link set {dev} up"]  # fmt: skip
+            routes += [f"rule add from {address} table {table}",
+                       f"route add {LAN_GATEWAY} dev {dev} table {table}",
+                       f"route add default via {LAN_GATEWAY} dev {dev} table {table}"]  # fmt: skip
+        for batch in (links, routes):
+            done = subprocess.run(["ip", "-n", ns, "-batch", "-"], input="\n".join(batch) + "\n",
+                                  capture_output=True, text=True, timeout=60)  # fmt: skip
+            if done.returncode != 0:
+                raise RuntimeError(f"ip -batch in {ns}: {done.stderr.strip()[-500:]}")
+        return ns
+
     def _add_namespace(self, ns: str) -> None:
         ip("netns", "add", ns)
         self.made.append(ns)
