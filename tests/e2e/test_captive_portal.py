@@ -7,9 +7,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from tests.e2e.browser import CHROMIUM
 from tests.e2e.conftest import PORTAL, Hotspot, needs_root_tools
-from tests.e2e.netns import INTERNET, LAN_GATEWAY, ip, wait_for
+from tests.e2e.netns import INTERNET, LAN_GATEWAY, REPO, ip, wait_for
 
 pytestmark = needs_root_tools
 
@@ -181,3 +186,32 @@ def test_the_full_page_lets_the_phone_in_when_a_place_frees(
     refreshed = hotspot.phone(1, "get", f"http://{PORTAL}/full", cookie=cookie)
     assert refreshed["status"] == 303 and refreshed["location"] == PAGE  # in, without a tap
     assert hotspot.phone(1, "get", PAGE)["status"] == 200
+
+
+ARTIFACTS = REPO / "test-artifacts" / "e2e"
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="needs Debian's chromium (make test installs it)"
+)
+def test_a_browser_lands_on_the_splash_taps_connect_and_reaches_the_page(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot(max_clients=1)
+    topo = hotspot.topo
+
+    def browse(index: int, mode: str) -> dict[str, Any]:
+        argv = ["browser", mode, str(ARTIFACTS)]
+        code = f"import sys; from tests.e2e import browser; sys.argv = {argv!r}; browser.main()"
+        seen: dict[str, Any] = json.loads(topo.python(topo.clients[index], code, timeout=180))
+        return seen
+
+    seen = browse(0, "connect")
+    assert seen["splash_url"].startswith(f"http://{PORTAL}/"), seen
+    assert seen["splash_lang"] == "id" and seen["button_height"] >= 44
+    assert seen["after_url"] == PAGE and seen["after_title"] == "Example Test Page", seen
+    assert "judi.test" in seen["blocked_text"], seen  # the block page names the site
+    full = browse(1, "full")  # the only place is taken: the second phone waits
+    assert full["after_url"].startswith(f"http://{PORTAL}/full"), full
+    for shot in ("connect-splash", "connect-after-connect", "blocked", "full-after-connect"):
+        assert (ARTIFACTS / f"{shot}.png").stat().st_size > 1000
