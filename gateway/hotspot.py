@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.process
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from gateway.admission import ClientAdmission, NoFirewall
 from gateway.config import GatewayConfig
-from gateway.dns.service import run_dns
+from gateway.dns.service import portal_names_of, run_dns
 from gateway.firewall.plan import plan_from_config
 from gateway.firewall.ruleset import AdmittedClient
 from gateway.firewall.runner import Firewall, FirewallError
@@ -34,6 +36,7 @@ from gateway.sessions.store import SessionStore, sessions_path
 
 log = logging.getLogger(__name__)
 
+DNS_START_LIMIT = 60.0  # seconds for a new resolver to map the lists and listen
 SWEEP_LIMITS = (0.5, 10.0)  # seconds between idle sweeps: a fifth of idle_timeout, within these
 
 
@@ -44,6 +47,11 @@ class Parts:
     dns: multiprocessing.process.BaseProcess | None = None
     portal: list[PortalServer] | None = None
     keeper: threading.Thread | None = None
+
+
+def resolver_config(config: GatewayConfig) -> tuple[object, ...]:
+    """What the resolver process is started with: a change here needs a new one."""
+    return (config.dns, config.network, portal_names_of(config), config.blocklists.state_dir)
 
 
 class Hotspot:
@@ -97,10 +105,12 @@ class Hotspot:
 
     def _start_dns(self, config: GatewayConfig) -> multiprocessing.process.BaseProcess:
         # Its own process: the resolver's event loop must never wait on the portal or nft.
-        process = multiprocessing.get_context("spawn").Process(
-            target=run_dns, args=(config,), name="dns", daemon=True
-        )
+        context = multiprocessing.get_context("spawn")
+        ready = context.Event()
+        process = context.Process(target=run_dns, args=(config, ready), name="dns", daemon=True)
         process.start()
+        if not ready.wait(DNS_START_LIMIT):
+            log.error("the resolver is not listening after %s s", DNS_START_LIMIT)
         return process
 
     def _start_portal(self, config: GatewayConfig) -> list[PortalServer]:
@@ -132,7 +142,7 @@ class Hotspot:
 
     def reload(self, config: GatewayConfig) -> None:
         """Take a new config: firewall and resolver swapped with no gap, portal restarted."""
-        old = self.parts
+        old, previous = self.parts, self.config
         self.config = config
         if config.firewall.enabled:
             self.firewall = Firewall(plan_from_config(config))
@@ -141,12 +151,18 @@ class Hotspot:
             self.firewall.remove()
             self.firewall = None
         self.keeper = self._make_keeper(config)
-        # The new resolver shares the port (SO_REUSEPORT) before the old one stops: no query is
-        # lost, and it loads the lists afresh.
-        self.parts = Parts(dns=self._start_dns(config), keeper=old.keeper)
-        if old.dns is not None:
-            old.dns.terminate()
-            old.dns.join(timeout=10)
+        self.parts = Parts(dns=old.dns, keeper=old.keeper)
+        if old.dns is not None and resolver_config(config) == resolver_config(previous):
+            # Same resolver settings: it only needs to look at the lists now (SIGHUP), and
+            # keeps its sockets and caches.
+            os.kill(old.dns.pid or 0, signal.SIGHUP)
+        else:
+            # The new resolver shares the port (SO_REUSEPORT) and is listening before the old
+            # one stops. Queries already queued on the old one's socket can be lost.
+            self.parts.dns = self._start_dns(config)
+            if old.dns is not None:
+                old.dns.terminate()
+                old.dns.join(timeout=10)
         for server in old.portal or []:
             server.stop()
         if config.portal.enabled:

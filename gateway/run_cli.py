@@ -23,6 +23,7 @@ from gateway.hotspot import Hotspot
 
 log = logging.getLogger("hotspot-gateway")
 HEALTH_EVERY = 1.0  # seconds between checks that every part still runs
+STOP_GRACE = 2.0  # seconds a dead part waits for the stop signal that may explain it
 
 AddOptions = Callable[[argparse.ArgumentParser], None]
 
@@ -79,8 +80,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 asked["reload"] = False
                 _reload(hotspot, args)
             problem = hotspot.healthy()
-            if problem is not None:
-                raise CommandFailed(f"run: {problem}")
+            if problem is not None and not asked["stop"]:
+                # A stop for the whole process group (systemd, Ctrl-C) reaches the resolver
+                # too, and it may be gone before our own handler has run: not a failure.
+                wake.wait(STOP_GRACE)
+                if not asked["stop"]:
+                    raise CommandFailed(f"run: {problem}")
     finally:
         hotspot.stop()
     log.info("stopped; the firewall is closed until the next start")

@@ -8,6 +8,7 @@ import multiprocessing
 import multiprocessing.connection
 import signal
 import sys
+from typing import Protocol
 
 import uvloop
 
@@ -18,6 +19,14 @@ from gateway.dns.counters import DnsCounters
 from gateway.dns.query_log import QueryLog
 from gateway.dns.reload import keep_blocklists_fresh
 from gateway.dns.server import DnsServer
+
+
+class Ready(Protocol):
+    """Told once the resolver listens (a multiprocessing.Event across processes)."""
+
+    def set(self) -> None:
+        """Say so."""
+        ...
 
 
 def endpoint(text: str) -> tuple[str, int]:
@@ -31,7 +40,9 @@ def portal_names_of(config: GatewayConfig) -> tuple[str, ...]:
     return (config.portal.host_name,) if config.portal.enabled else ()
 
 
-async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) -> None:
+async def serve_dns(
+    config: GatewayConfig, counters: DnsCounters | None = None, ready: Ready | None = None
+) -> None:
     """Serve DNS on every `[dns].listen` address until the task is cancelled."""
     counters = counters or DnsCounters()
     engine = await asyncio.to_thread(BlocklistEngine, config.blocklists.state_dir)
@@ -43,7 +54,13 @@ async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) 
     front = build_front(config.dns, config.network, engine, portal_names=portal_names)
     server = DnsServer(chain, counters, front)
     await server.start([endpoint(e) for e in config.dns.listen])
-    watcher = asyncio.create_task(keep_blocklists_fresh(engine))
+    if ready is not None:
+        ready.set()  # listening: whoever started us may now stop the resolver we replace
+    wake = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not in the main thread
+        # SIGHUP (from `run` reloading, or an operator): look for new lists now.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, wake.set)
+    watcher = asyncio.create_task(keep_blocklists_fresh(engine, wake=wake))
     try:
         await asyncio.Event().wait()  # until cancelled
     finally:
@@ -55,13 +72,13 @@ async def serve_dns(config: GatewayConfig, counters: DnsCounters | None = None) 
             log.close()
 
 
-def run_dns(config: GatewayConfig) -> None:
+def run_dns(config: GatewayConfig, ready: Ready | None = None) -> None:
     """Serve DNS in the foreground on uvloop until interrupted.
 
     libuv's event loop answered about half again as many queries as asyncio's own in
     bench/dns_bench.py.
     """
-    uvloop.run(serve_dns(config))
+    uvloop.run(serve_dns(config, ready=ready))
 
 
 def run_dns_workers(config: GatewayConfig, workers: int) -> None:

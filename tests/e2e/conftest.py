@@ -32,6 +32,7 @@ class Hotspot:
     topo: Topology
     config: Path
     log: Path
+    state: Path
     process: subprocess.Popen[bytes] | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -85,14 +86,16 @@ class Hotspot:
         return self.log.read_text(errors="replace")[-4000:]
 
 
-def write_config(path: Path, state: Path, max_clients: int, idle_timeout: str) -> None:
+def write_config(
+    path: Path, state: Path, max_clients: int, idle_timeout: str, downlink_mbit: int = 0
+) -> None:
     """The gateway's config for the test topology."""
     path.write_text(
         f'[network]\nlan_interface = "br0"\nwan_interface = "wan0"\n'
         f'lan_address = "{LAN_GATEWAY}"\nclient_subnet = "10.77.0.0/24"\n'
         f'[dns]\nlisten = ["{LAN_GATEWAY}:53"]\nupstreams = ["{INTERNET}:53"]\n'
         'blocked_answer = "blockpage"\nsafesearch = false\nrate_limit = 0\n'
-        "[firewall]\nenabled = true\n"
+        f"[firewall]\nenabled = true\ndownlink_mbit = {downlink_mbit}\n"
         f'[portal]\nlisten = "{LAN_GATEWAY}:80"\nmax_clients = {max_clients}\n'
         f'idle_timeout = "{idle_timeout}"\nsession_timeout = "1h"\nhost_name = "{PORTAL}"\n'
         'report_contact = "WA 0812-0000-0000"\n'
@@ -107,7 +110,7 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
     topologies: list[Topology] = []
 
     def make(clients: int = 2, extra_addresses: int = 0, max_clients: int = 100,
-             idle_timeout: str = "15m") -> Hotspot:  # fmt: skip
+             idle_timeout: str = "15m", downlink_mbit: int = 0) -> Hotspot:  # fmt: skip
         topo = Topology()
         topologies.append(topo)
         topo.build(clients, extra_addresses)
@@ -118,8 +121,8 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
         state = tmp_path / f"state-{topo.tag}"
         publish_lists(state, LISTS)
         config = tmp_path / f"gateway-{topo.tag}.toml"
-        write_config(config, state, max_clients, idle_timeout)
-        hotspot = Hotspot(topo, config, tmp_path / f"run-{topo.tag}.log")
+        write_config(config, state, max_clients, idle_timeout, downlink_mbit)
+        hotspot = Hotspot(topo, config, tmp_path / f"run-{topo.tag}.log", state)
         hotspot.start()
         return hotspot
 

@@ -39,6 +39,7 @@ PROBE_ANSWERS: dict[tuple[str, str], tuple[int, bytes]] = {
         200, b'<meta http-equiv="refresh" content="0;url=https://support.mozilla.org/kb/captive-portal"/>'),
 }  # fmt: skip
 PAGE_TITLE = "Example Test Page"
+BULK_BYTES = 1 << 30
 
 
 class EverythingResolver(BaseResolver):  # type: ignore[misc]
@@ -63,6 +64,9 @@ class WebHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         path = self.path.split("?")[0]
+        if path == "/bulk":  # a download that lasts: for fair-sharing tests
+            self.send_bulk()
+            return
         status, body = PROBE_ANSWERS.get((host, path), (0, b""))
         if not status:
             status = 200
@@ -74,6 +78,19 @@ class WebHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if status != 204:
             self.wfile.write(body)
+
+    def send_bulk(self) -> None:
+        """Zeros for as long as the client reads, at most BULK_BYTES."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(BULK_BYTES))
+        self.end_headers()
+        chunk = bytes(64 * 1024)
+        try:
+            for _ in range(BULK_BYTES // len(chunk)):
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the test has measured enough
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the test reads its own results."""

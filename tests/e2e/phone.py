@@ -19,6 +19,7 @@ import time
 import urllib.parse
 from typing import Any
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -125,6 +126,45 @@ def race(portal: str, sources: list[str]) -> dict[str, Any]:
     return results
 
 
+def keep_resolving(name: str, server: str, seconds: float) -> dict[str, Any]:
+    """Ask for `name` back to back for `seconds`; how many got an answer and how many did not."""
+    answered = failed = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            reply = dns.query.udp(dns.message.make_query(name, "A"), server, timeout=1.0)
+            answered += reply.rcode() == dns.rcode.NOERROR
+            failed += reply.rcode() != dns.rcode.NOERROR
+        except dns.exception.Timeout:
+            failed += 1
+        time.sleep(0.005)
+    return {"answered": answered, "failed": failed}
+
+
+def download(url: str, connections: int, seconds: float) -> dict[str, Any]:
+    """Bytes received in `seconds` over `connections` parallel downloads of `url`."""
+    parts = urllib.parse.urlsplit(url)
+    host = socket.gethostbyname(parts.hostname or "")
+    received = [0] * connections
+    deadline = time.monotonic() + seconds
+
+    def one(slot: int) -> None:
+        with socket.create_connection((host, parts.port or 80), timeout=TIMEOUT) as sock:
+            sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+            while time.monotonic() < deadline:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                received[slot] += len(data)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    return {"bytes": sum(received)}
+
+
 def try_tcp(host: str, port: int, source: str | None = None) -> str:
     """connected, refused (a reset), unreachable (ICMP) or timeout."""
     try:
@@ -159,7 +199,8 @@ def try_udp(host: str, port: int) -> str:
 def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["resolve", "get", "connect", "race", "tcp", "udp"])
+    actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving"]
+    parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
     parser.add_argument("--cookie", default="")
@@ -175,6 +216,10 @@ def main() -> None:
         result = press_connect(a[0], opts.source, opts.dst)
     elif opts.action == "race":
         result = race(a[0], a[1:])
+    elif opts.action == "keep-resolving":
+        result = keep_resolving(a[0], a[1], float(a[2]))
+    elif opts.action == "download":
+        result = download(a[0], int(a[1]), float(a[2]))
     elif opts.action == "tcp":
         result = try_tcp(a[0], int(a[1]), opts.source)
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,8 +15,9 @@ from typing import Any
 import pytest
 
 from tests.e2e.browser import CHROMIUM
-from tests.e2e.conftest import PORTAL, Hotspot, needs_root_tools
+from tests.e2e.conftest import LISTS, PORTAL, Hotspot, needs_root_tools, write_config
 from tests.e2e.netns import INTERNET, LAN_GATEWAY, REPO, ip, wait_for
+from tests.filters.builders import publish_lists, spec
 
 pytestmark = needs_root_tools
 
@@ -215,3 +218,61 @@ def test_a_browser_lands_on_the_splash_taps_connect_and_reaches_the_page(
     assert full["after_url"].startswith(f"http://{PORTAL}/full"), full
     for shot in ("connect-splash", "connect-after-connect", "blocked", "full-after-connect"):
         assert (ARTIFACTS / f"{shot}.png").stat().st_size > 1000
+
+
+def test_sighup_reloads_config_and_lists_without_dropping_a_phone_or_a_query(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot(max_clients=1)
+    assert hotspot.phone(0, "connect", PORTAL)["location"] == "/connected"
+    assert hotspot.phone(1, "connect", PORTAL)["location"] == "/full"
+    assert hotspot.phone(0, "resolve", "slot.test", LAN_GATEWAY)["addresses"] == [INTERNET]
+    write_config(hotspot.config, hotspot.state, max_clients=2, idle_timeout="15m")
+    publish_lists(hotspot.state, [*LISTS, (spec("slot", "gambling"), "slot.test\n")])
+    topo = hotspot.topo
+    code = "from tests.e2e import phone; print(phone.json.dumps(phone.keep_resolving(" \
+        f"'example.test', {LAN_GATEWAY!r}, 6)))"  # fmt: skip
+    queries = topo.start(topo.clients[0], [sys.executable, "-c", code], stdout=subprocess.PIPE)
+    time.sleep(1)
+    assert hotspot.process is not None
+    hotspot.process.send_signal(signal.SIGHUP)
+    out, _ = queries.communicate(timeout=60)
+    counted = json.loads(out)
+    assert counted["failed"] == 0 and counted["answered"] > 100, counted
+    wait_for(lambda: hotspot.phone(1, "connect", PORTAL)["location"] == "/connected",
+             "a second place after the reload", limit=30, every=1)  # fmt: skip
+    assert hotspot.phone(0, "get", PAGE)["status"] == 200  # never dropped
+    assert hotspot.phone(0, "resolve", "slot.test", LAN_GATEWAY)["addresses"] == [LAN_GATEWAY]
+    assert "reloaded config and lists" in hotspot.log_text()
+
+
+def cake_available() -> bool:
+    """Whether this kernel has the cake qdisc (sch_cake); some test kernels are built without."""
+    probe = f"hg-cake-{os.getpid()}"
+    try:
+        ip("netns", "add", probe)
+        ip("-n", probe, "link", "add", "c0", "type", "veth", "peer", "name", "c1")
+        done = subprocess.run(["ip", "netns", "exec", probe, "tc", "qdisc", "add", "dev", "c0",
+                               "root", "cake"], capture_output=True, timeout=30)  # fmt: skip
+        return done.returncode == 0
+    finally:
+        ip("netns", "del", probe)
+
+
+@pytest.mark.skipif(not cake_available(), reason="this kernel has no cake qdisc (sch_cake)")
+def test_one_phones_many_downloads_do_not_starve_another_phone(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot(downlink_mbit=20)
+    for index in (0, 1):
+        assert hotspot.phone(index, "connect", PORTAL)["status"] == 303
+    topo = hotspot.topo
+    results = []
+    for index, connections in ((0, 8), (1, 1)):  # a greedy phone and a modest one, together
+        code = ("from tests.e2e import phone; print(phone.json.dumps(phone.download("
+                f"'http://example.test/bulk', {connections}, 8)))")  # fmt: skip
+        results.append(topo.start(topo.clients[index], [sys.executable, "-c", code],
+                                  stdout=subprocess.PIPE))  # fmt: skip
+    greedy, modest = (json.loads(p.communicate(timeout=90)[0])["bytes"] for p in results)
+    # cake shares per phone, not per connection: the modest phone gets about half, not 1/9.
+    assert modest > 0.35 * (greedy + modest), (greedy, modest)
