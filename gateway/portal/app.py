@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from gateway.portal.captive_api import API_PATH, captive_api_body, captive_api_response
 from gateway.portal.csrf import issue_token, token_is_valid
 from gateway.portal.probes import classify_probe
-from gateway.portal.routing import route_request, safe_destination, splash_url
+from gateway.portal.routing import normalise_host, route_request, safe_destination, splash_url
 from gateway.portal.security_headers import add_security_headers, content_security_policy
 from gateway.portal.sessions import PortalAdmission, PortalSessions
 from gateway.portal.settings import PortalSettings, settings_from_config
@@ -291,6 +291,11 @@ def create_portal_app(
     @app.after_request
     def secure(response: Response) -> Response:
         add_security_headers(response.headers, csp)
+        if normalise_host(request.host) not in settings.portal_hosts:
+            # An intercepted request: its connection is DNAT'd to us. Were it kept alive, the
+            # phone's next request to that site after Connect would land here again instead
+            # of on the site, so the browser is told to open a new one.
+            response.headers["Connection"] = "close"
         return response
 
     return app

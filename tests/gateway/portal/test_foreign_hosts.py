@@ -131,3 +131,16 @@ def test_the_language_link_never_points_to_another_site(
 def test_a_post_to_a_foreign_host_is_redirected_too(client: FlaskClient) -> None:
     response = post(client, "/login", {"user": "x"}, host="example.com")
     assert response.status_code == 302
+
+
+def test_intercepted_connections_are_not_kept_alive_but_the_portals_own_are(
+    client: FlaskClient,
+) -> None:
+    # A kept-alive connection DNAT'd to the portal would carry the phone's next request to
+    # that site back here after Connect.
+    probe = client.get("/generate_204", headers={"Host": "connectivitycheck.gstatic.com"},
+                       environ_base={"REMOTE_ADDR": PHONE})  # fmt: skip
+    assert probe.status_code == 302 and probe.headers["Connection"] == "close"
+    own = client.get("/", headers={"Host": "portal.hotspot.internal"},
+                     environ_base={"REMOTE_ADDR": PHONE})  # fmt: skip
+    assert "Connection" not in own.headers
