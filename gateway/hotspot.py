@@ -29,6 +29,7 @@ from gateway.portal.app import create_portal_app
 from gateway.portal.server import PortalServer, serve_portal
 from gateway.portal.settings import settings_from_config
 from gateway.portal.stats import PortalStats
+from gateway.portal.stats_file import stats_path, write_stats
 from gateway.portal_secret import portal_secret
 from gateway.sessions.keeper import SessionKeeper
 from gateway.sessions.neighbours import answers_arp
@@ -139,6 +140,15 @@ class Hotspot:
                 self.keeper.sweep()
             except Exception:  # one bad sweep must not end the keeper; the next one retries
                 log.exception("session sweep failed")
+            self._save_stats()
+
+    def _save_stats(self) -> None:
+        if not self.config.portal.enabled:
+            return
+        try:
+            write_stats(stats_path(self.config.blocklists.state_dir), self.stats.snapshot())
+        except OSError as exc:  # counters are for staff; serving goes on
+            log.warning("could not save the portal's counters: %s", exc)
 
     def reload(self, config: GatewayConfig) -> None:
         """Take a new config: firewall and resolver swapped with no gap, portal restarted."""
@@ -186,5 +196,6 @@ class Hotspot:
             self.parts.dns.join(timeout=10)
         if self.parts.keeper is not None:
             self.parts.keeper.join(timeout=10)
+        self._save_stats()
         if self.firewall is not None:
             self.firewall.stop()

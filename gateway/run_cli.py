@@ -88,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     raise CommandFailed(f"run: {problem}")
     finally:
         hotspot.stop()
-    log.info("stopped; the firewall is closed until the next start")
+    closed = "; the firewall stays closed until the next start" if hotspot.firewall else ""
+    log.info("stopped%s", closed)
     return 0
 
 

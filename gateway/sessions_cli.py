@@ -14,6 +14,8 @@ from typing import Any
 
 from gateway.config import GatewayConfig, load_config
 from gateway.errors import CommandFailed, UsageError
+from gateway.portal.probes import OS_FAMILIES
+from gateway.portal.stats_file import read_stats, stats_path, stats_summary
 from gateway.sessions.macs import is_randomised
 from gateway.sessions.store import Session, SessionStore, SessionStoreError, sessions_path
 
@@ -140,10 +142,15 @@ def cmd_list(args: argparse.Namespace) -> int:
         except sqlite3.Error as exc:
             raise CommandFailed(f"sessions list: cannot read the session database: {exc}") from None
     max_clients = config.portal.max_clients
+    portal = read_stats(stats_path(config.blocklists.state_dir))
     if args.json:
-        print(json.dumps(sessions_json(sessions, now, max_clients), ensure_ascii=False))
+        listing = sessions_json(sessions, now, max_clients)
+        listing["portal"] = portal
+        print(json.dumps(listing, ensure_ascii=False))
     else:
         print(format_sessions(sessions, now, max_clients), end="")
+        if portal is not None:
+            print(stats_summary(portal, OS_FAMILIES), end="")
     return 0
 
 

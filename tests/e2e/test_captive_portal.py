@@ -74,6 +74,13 @@ def test_every_os_probe_opens_the_portal_before_and_reaches_the_internet_after(
     )
     https = hotspot.phone(0, "get", "https://www.google.com/generate_204")
     assert https["status"] == 204  # the HTTPS probe goes out untouched
+    # What an operator reads when residents say "the page does not pop up". (Two splash
+    # views: the harness opened it once to see that the portal was up.)
+    assert hotspot.stop() == 0
+    portal = json.loads(hotspot.cli("sessions", "list", "--json").stdout)["portal"]
+    assert (portal["probes_android"], portal["probes_apple"]) == (5, 1), portal
+    assert (portal["probes_windows"], portal["probes_firefox"]) == (2, 1), sorted(portal.items())
+    assert portal["splash_views"] == 2 and portal["splash_then_online"] == 1, sorted(portal.items())
 
 
 def test_dns_to_any_resolver_is_answered_by_ours_and_bypasses_are_refused(
