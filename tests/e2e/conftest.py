@@ -87,7 +87,12 @@ class Hotspot:
 
 
 def write_config(
-    path: Path, state: Path, max_clients: int, idle_timeout: str, downlink_mbit: int = 0
+    path: Path,
+    state: Path,
+    max_clients: int,
+    idle_timeout: str,
+    downlink_mbit: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> None:
     """The gateway's config for the test topology."""
     path.write_text(
@@ -99,9 +104,22 @@ def write_config(
         f'[portal]\nlisten = "{LAN_GATEWAY}:80"\nmax_clients = {max_clients}\n'
         f'idle_timeout = "{idle_timeout}"\nsession_timeout = "1h"\nhost_name = "{PORTAL}"\n'
         'report_contact = "WA 0812-0000-0000"\n'
-        "[proxy]\nenabled = false\n"
+        + (f'tls_cert = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else "")
+        + "[proxy]\nenabled = false\n"
         f'[blocklists]\nstate_dir = "{state}"\n'
     )
+
+
+def portal_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for the portal's host name (the phone trusts it)."""
+    cert, key = directory / "portal.pem", directory / "portal.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={PORTAL}",
+         "-addext", f"subjectAltName=DNS:{PORTAL}"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return cert, key
 
 
 @pytest.fixture
@@ -110,7 +128,8 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
     topologies: list[Topology] = []
 
     def make(clients: int = 2, extra_addresses: int = 0, max_clients: int = 100,
-             idle_timeout: str = "15m", downlink_mbit: int = 0) -> Hotspot:  # fmt: skip
+             idle_timeout: str = "15m", downlink_mbit: int = 0,
+             tls: bool = False) -> Hotspot:  # fmt: skip
         topo = Topology()
         topologies.append(topo)
         topo.build(clients, extra_addresses)
@@ -121,7 +140,8 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
         state = tmp_path / f"state-{topo.tag}"
         publish_lists(state, LISTS)
         config = tmp_path / f"gateway-{topo.tag}.toml"
-        write_config(config, state, max_clients, idle_timeout, downlink_mbit)
+        certificate = portal_certificate(tmp_path) if tls else None
+        write_config(config, state, max_clients, idle_timeout, downlink_mbit, certificate)
         hotspot = Hotspot(topo, config, tmp_path / f"run-{topo.tag}.log", state)
         hotspot.start()
         return hotspot

@@ -126,6 +126,20 @@ def race(portal: str, sources: list[str]) -> dict[str, Any]:
     return results
 
 
+def captive_api(url: str, cafile: str) -> dict[str, Any]:
+    """The RFC 8908 API over https, trusting only `cafile`, as a phone trusts a real CA."""
+    parts = urllib.parse.urlsplit(url)
+    context = ssl.create_default_context(cafile=cafile)
+    conn = http.client.HTTPSConnection(parts.hostname or "", parts.port or 443, timeout=TIMEOUT,
+                                       context=context)  # fmt: skip
+    conn.request("GET", parts.path, headers={"Accept": "application/captive+json"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return {"status": response.status, "content_type": response.getheader("Content-Type"),
+            "json": json.loads(body) if response.status == 200 else None}  # fmt: skip
+
+
 def keep_resolving(name: str, server: str, seconds: float) -> dict[str, Any]:
     """Ask for `name` back to back for `seconds`; how many got an answer and how many did not."""
     answered = failed = 0
@@ -199,7 +213,8 @@ def try_udp(host: str, port: int) -> str:
 def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
-    actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving"]
+    actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving",
+               "captive-api"]  # fmt: skip
     parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
@@ -216,6 +231,8 @@ def main() -> None:
         result = press_connect(a[0], opts.source, opts.dst)
     elif opts.action == "race":
         result = race(a[0], a[1:])
+    elif opts.action == "captive-api":
+        result = captive_api(a[0], a[1])
     elif opts.action == "keep-resolving":
         result = keep_resolving(a[0], a[1], float(a[2]))
     elif opts.action == "download":

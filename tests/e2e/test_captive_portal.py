@@ -283,3 +283,19 @@ def test_one_phones_many_downloads_do_not_starve_another_phone(
     greedy, modest = (json.loads(p.communicate(timeout=90)[0])["bytes"] for p in results)
     # cake shares per phone, not per connection: the modest phone gets about half, not 1/9.
     assert modest > 0.35 * (greedy + modest), (greedy, modest)
+
+
+def test_the_rfc_8908_api_is_served_on_https_for_the_portals_name(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot(tls=True)
+    api, cafile = f"https://{PORTAL}/api/captive", str(hotspot.config.parent / "portal.pem")
+    before = hotspot.phone(0, "captive-api", api, cafile)
+    assert before["status"] == 200 and before["content_type"] == "application/captive+json"
+    assert before["json"]["captive"] is True
+    assert before["json"]["user-portal-url"] == f"https://{PORTAL}/"
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    after = hotspot.phone(0, "captive-api", api, cafile)["json"]
+    assert after["captive"] is False and 3500 < after["seconds-remaining"] <= 3600, after
+    # Over plain http there is no API, so nobody can advertise one.
+    assert hotspot.phone(0, "get", f"http://{PORTAL}/api/captive")["status"] == 404
