@@ -3,9 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= /usr/bin/python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# nftables, conntrack and iproute2 for the firewall and the namespace tests; dnsmasq-base to check
+# nftables, conntrack, iproute2 and procps (sysctl) for the firewall and the namespace tests;
+# openssl for throwaway test certificates; dnsmasq-base to check
 # the DHCP config; chromium for the end-to-end browser test (driven by Playwright, no download).
-DEB_PACKAGES := python3 python3-venv python3-dev gcc nftables conntrack iproute2 dnsmasq-base chromium
+DEB_PACKAGES := python3 python3-venv python3-dev gcc nftables conntrack iproute2 procps openssl \
+	dnsmasq-base chromium
 STAMP := $(VENV)/.installed
 
 .PHONY: test lint typecheck unit deps venv demo bench clean
