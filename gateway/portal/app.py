@@ -7,7 +7,9 @@ OS probe or a site the phone opened and gets a redirect to the splash (see routi
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,10 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "portal_pages"
 STYLESHEET = PAGES_DIR / "static" / "portal.css"
 # How often the full page asks again; a freed place is taken within this many seconds.
 FULL_REFRESH_SECONDS = 15
+# After Connect, a phone's requests to other sites may still reach us for a moment on
+# connections opened while it was captive; for this long they are sent round again.
+JUST_ADMITTED_SECONDS = 30.0
+ADMITTED_MEMORY = 4096  # phones remembered for that (bounded, oldest first out)
 # Enough for the Connect form; anything bigger is not from our pages.
 MAX_FORM_BYTES = 16 * 1024
 
@@ -68,6 +74,8 @@ class _PortalViews:
         self.clock = clock
         self.css = Markup(css)  # our own file, inlined verbatim so its CSP hash matches
         self.portal_hosts = settings.portal_hosts
+        self._admitted_at: OrderedDict[str, float] = OrderedDict()
+        self._admitted_lock = threading.Lock()  # requests come from many server threads
 
     # -- request context ------------------------------------------------------------------
 
@@ -148,8 +156,27 @@ class _PortalViews:
                 category=category_label(t, route.category or ""),
                 contact=self.settings.report_contact,
             )
+        if self.just_admitted(self.client_ip()):
+            # A connection opened while captive (kept alive, or preconnected by the browser)
+            # still carries the phone to us for a moment after Connect: send it to the same
+            # page again, on a new connection (Connection: close), which goes out for real.
+            return redirect(request.url, 307)
         self.stats.count_already_online_page()
         return self.render_page("already.html", host=route.host, url=request.url)
+
+    def just_admitted(self, client_ip: str) -> bool:
+        """Whether this phone got online here in the last JUST_ADMITTED_SECONDS."""
+        with self._admitted_lock:
+            when = self._admitted_at.get(client_ip)
+        return when is not None and self.clock() - when < JUST_ADMITTED_SECONDS
+
+    def remember_admission(self, client_ip: str) -> None:
+        """Note when a phone got online (bounded; old entries go first)."""
+        with self._admitted_lock:
+            self._admitted_at[client_ip] = self.clock()
+            self._admitted_at.move_to_end(client_ip)
+            while len(self._admitted_at) > ADMITTED_MEMORY:
+                self._admitted_at.popitem(last=False)
 
     # -- the portal's pages ---------------------------------------------------------------
 
@@ -158,6 +185,7 @@ class _PortalViews:
         # 303: the browser follows with a GET, and a reload does not press Connect again.
         response = redirect(dst if dst else "/connected", 303)
         if admitted_ip is not None:
+            self.remember_admission(admitted_ip)
             response.call_on_close(lambda: self.sessions.settle(admitted_ip))
         return response
 

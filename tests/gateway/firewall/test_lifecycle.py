@@ -11,6 +11,7 @@ from gateway.firewall.runner import Firewall, FirewallError, one_line
 from tests.gateway.firewall.endpoints import BULK_BYTES
 from tests.gateway.firewall.netns import (
     ANY_DNS,
+    GW_LAN,
     GW_WAN,
     NEIGHBOUR,
     NET,
@@ -162,3 +163,23 @@ def test_one_line_drops_nft_caret_lines() -> None:
     )
     assert len(one_line("x" * 5000)) == 400
     assert one_line("") == "no error output"
+
+
+def phone_web_entries(hotspot: Topology) -> list[str]:
+    """The phone's TCP 80 entries, as conntrack prints them."""
+    lines = hotspot.run("gw", "conntrack", "-L", "-p", "tcp").splitlines()
+    return [line for line in lines if f"src={PHONE} " in line and " dport=80 " in line]
+
+
+def test_forget_captive_connections_keeps_the_phones_real_ones(hotspot: Topology) -> None:
+    firewall = hotspot.firewall()
+    firewall.start([])
+    hotspot.probe(("tcp", PHONE, NET, 80))  # captive: DNAT'd to the portal listener
+    firewall.admit(PHONE, 600)
+    hotspot.probe(("tcp", PHONE, NET, 80))  # admitted: a real connection to the site
+    before = phone_web_entries(hotspot)
+    assert any(f"src={GW_LAN} " in line for line in before)  # replies from the portal
+    assert any(f"src={NET} " in line for line in before)  # replies from the site
+    firewall.forget_captive_connections(PHONE)
+    after = phone_web_entries(hotspot)
+    assert after and all(f"src={GW_LAN} " not in line for line in after), after

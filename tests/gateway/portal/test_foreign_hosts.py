@@ -14,7 +14,7 @@ from gateway.portal.settings import PortalSettings
 from gateway.portal.stats import PortalStats
 from tests.gateway.portal.conftest import HOST, PHONE
 from tests.gateway.portal.memory_sessions import MemorySessions
-from tests.gateway.portal.phone import get, post
+from tests.gateway.portal.phone import get, post, press_connect
 
 PROBES = [
     ("connectivitycheck.gstatic.com", "/generate_204", "android"),
@@ -144,3 +144,15 @@ def test_intercepted_connections_are_not_kept_alive_but_the_portals_own_are(
     own = client.get("/", headers={"Host": "portal.hotspot.internal"},
                      environ_base={"REMOTE_ADDR": PHONE})  # fmt: skip
     assert "Connection" not in own.headers
+
+
+def test_just_after_connect_a_stale_connection_is_sent_round_and_later_shown_the_page(
+    client: FlaskClient, sessions: MemorySessions, clock: list[float]
+) -> None:
+    assert press_connect(client).status_code == 303
+    stale = client.get("/news", headers={"Host": "detik.com"}, environ_base={"REMOTE_ADDR": PHONE})
+    assert stale.status_code == 307 and stale.headers["Location"] == "http://detik.com/news"
+    assert stale.headers["Connection"] == "close"  # the next try opens a new connection
+    clock[0] += 31  # long after Connect: a stale DNS answer, say; no loop, a page with a link
+    later = client.get("/news", headers={"Host": "detik.com"}, environ_base={"REMOTE_ADDR": PHONE})
+    assert later.status_code == 200 and "detik.com/news" in later.text

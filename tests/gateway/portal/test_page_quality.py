@@ -25,7 +25,9 @@ ASSET = re.compile(
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 
 
-def pages(client: FlaskClient, sessions: MemorySessions, lang: str) -> dict[str, str]:
+def pages(
+    client: FlaskClient, sessions: MemorySessions, lang: str, clock: list[float]
+) -> dict[str, str]:
     """Every page the portal renders, in one language."""
     get(client, f"/?lang={lang}", ip="10.77.0.1")  # sets the language cookie
     rendered = {"splash": get(client, "/").text}
@@ -39,16 +41,20 @@ def pages(client: FlaskClient, sessions: MemorySessions, lang: str) -> dict[str,
     rendered["connected"] = get(client, "/connected").text
     # Cookies are per host: on a foreign name only ?lang= (the switch link) sets the language.
     rendered["blocked"] = get(client, f"/?lang={lang}", host="judi.example").text
+    clock[0] += 60  # online for a while: a stale name shows the "already" page
     rendered["already online"] = get(client, f"/page?lang={lang}", host="detik.com").text
     return rendered
 
 
 @pytest.fixture(params=["id", "en"])
 def rendered(
-    request: pytest.FixtureRequest, client: FlaskClient, sessions: MemorySessions
+    request: pytest.FixtureRequest,
+    client: FlaskClient,
+    sessions: MemorySessions,
+    clock: list[float],
 ) -> tuple[str, dict[str, str]]:
     lang: str = request.param
-    return lang, pages(client, sessions, lang)
+    return lang, pages(client, sessions, lang, clock)
 
 
 def linked_assets(html: str) -> list[str]:
