@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from gateway.admission import ClientAdmission, NoFirewall
 from gateway.config import GatewayConfig
 from gateway.dns.service import portal_names_of, run_dns
-from gateway.firewall.plan import plan_from_config
+from gateway.firewall.plan import FirewallPlan, plan_from_config
 from gateway.firewall.ruleset import AdmittedClient
 from gateway.firewall.runner import Firewall, FirewallError
 from gateway.portal.app import create_portal_app
@@ -31,13 +31,14 @@ from gateway.portal.settings import settings_from_config
 from gateway.portal.stats import PortalStats
 from gateway.portal.stats_file import stats_path, write_stats
 from gateway.portal_secret import portal_secret
+from gateway.proxy.service import run_proxy
 from gateway.sessions.keeper import SessionKeeper
 from gateway.sessions.neighbours import answers_arp
 from gateway.sessions.store import SessionStore, sessions_path
 
 log = logging.getLogger(__name__)
 
-DNS_START_LIMIT = 60.0  # seconds for a new resolver to map the lists and listen
+START_LIMIT = 60.0  # seconds for a new resolver or proxy to map the lists and listen
 SWEEP_LIMITS = (0.5, 10.0)  # seconds between idle sweeps: a fifth of idle_timeout, within these
 
 
@@ -46,8 +47,14 @@ class Parts:
     """What is running, for stop() and for the health check."""
 
     dns: multiprocessing.process.BaseProcess | None = None
+    proxy: multiprocessing.process.BaseProcess | None = None
     portal: list[PortalServer] | None = None
     keeper: threading.Thread | None = None
+
+
+def firewall_plan(config: GatewayConfig) -> FirewallPlan:
+    """The firewall's plan; admitted phones' web traffic goes to the proxy when it runs."""
+    return plan_from_config(config, config.proxy.listen_port if config.proxy.enabled else None)
 
 
 def resolver_config(config: GatewayConfig) -> tuple[object, ...]:
@@ -64,7 +71,7 @@ class Hotspot:
         self.parts = Parts()
         self._stopping = threading.Event()
         self.store = SessionStore(sessions_path(config))
-        self.firewall = Firewall(plan_from_config(config)) if config.firewall.enabled else None
+        self.firewall = Firewall(firewall_plan(config)) if config.firewall.enabled else None
         self.keeper = self._make_keeper(config)
         self.stats = PortalStats()
 
@@ -83,7 +90,10 @@ class Hotspot:
         )
 
     def start(self) -> None:
-        """Firewall with the restored sessions, resolver, portal, keeper."""
+        """Proxy, firewall with the restored sessions, resolver, portal, keeper."""
+        if self.config.proxy.enabled:
+            # Listening before the firewall sends phones to it.
+            self.parts.proxy = self._start_process(run_proxy, self.config, "proxy")
         if self.firewall is not None:
             self._start_firewall(self.firewall)
         restored = self.keeper.restore()
@@ -106,12 +116,24 @@ class Hotspot:
 
     def _start_dns(self, config: GatewayConfig) -> multiprocessing.process.BaseProcess:
         # Its own process: the resolver's event loop must never wait on the portal or nft.
+        return self._start_process(run_dns, config, "dns")
+
+    @staticmethod
+    def _start_process(
+        target: Callable[..., None], config: GatewayConfig, name: str
+    ) -> multiprocessing.process.BaseProcess:
         context = multiprocessing.get_context("spawn")
         ready = context.Event()
-        process = context.Process(target=run_dns, args=(config, ready), name="dns", daemon=True)
+        process = context.Process(target=target, args=(config, ready), name=name, daemon=True)
         process.start()
-        if not ready.wait(DNS_START_LIMIT):
-            log.error("the resolver is not listening after %s s", DNS_START_LIMIT)
+        deadline = time.monotonic() + START_LIMIT
+        while not ready.wait(0.1):
+            if not process.is_alive():  # died starting: healthy() reports it at once
+                log.error("the %s exited while starting", name)
+                break
+            if time.monotonic() > deadline:
+                log.error("the %s is not listening after %s s", name, START_LIMIT)
+                break
         return process
 
     def _start_portal(self, config: GatewayConfig) -> list[PortalServer]:
@@ -155,13 +177,14 @@ class Hotspot:
         old, previous = self.parts, self.config
         self.config = config
         if config.firewall.enabled:
-            self.firewall = Firewall(plan_from_config(config))
+            self.firewall = Firewall(firewall_plan(config))
             self._start_firewall(self.firewall)  # one nft transaction: never open, never shut
         elif self.firewall is not None:
             self.firewall.remove()
             self.firewall = None
         self.keeper = self._make_keeper(config)
-        self.parts = Parts(dns=old.dns, keeper=old.keeper)
+        self.parts = Parts(dns=old.dns, proxy=old.proxy, keeper=old.keeper)
+        self._reload_proxy(config, previous)
         if old.dns is not None and resolver_config(config) == resolver_config(previous):
             # Same resolver settings: it only needs to look at the lists now (SIGHUP), and
             # keeps its sockets and caches.
@@ -178,10 +201,26 @@ class Hotspot:
         if config.portal.enabled:
             self.parts.portal = self._start_portal(config)
 
+    def _reload_proxy(self, config: GatewayConfig, previous: GatewayConfig) -> None:
+        proxy = self.parts.proxy
+        same = (config.proxy, config.network, config.blocklists.state_dir) == (
+            previous.proxy, previous.network, previous.blocklists.state_dir)  # fmt: skip
+        if proxy is not None and same:
+            os.kill(proxy.pid or 0, signal.SIGHUP)  # new lists now; connections carry on
+            return
+        if proxy is not None:
+            proxy.terminate()
+            proxy.join(timeout=10)
+            self.parts.proxy = None
+        if config.proxy.enabled:
+            self.parts.proxy = self._start_process(run_proxy, config, "proxy")
+
     def healthy(self) -> str | None:
         """None while every part runs; else which part stopped."""
         if self.parts.dns is not None and not self.parts.dns.is_alive():
             return "the resolver exited"
+        if self.parts.proxy is not None and not self.parts.proxy.is_alive():
+            return "the proxy exited"
         if self.parts.keeper is not None and not self.parts.keeper.is_alive():
             return "the session keeper stopped"
         return None
@@ -191,9 +230,10 @@ class Hotspot:
         self._stopping.set()
         for server in self.parts.portal or []:
             server.stop()
-        if self.parts.dns is not None:
-            self.parts.dns.terminate()
-            self.parts.dns.join(timeout=10)
+        for process in (self.parts.dns, self.parts.proxy):
+            if process is not None:
+                process.terminate()
+                process.join(timeout=10)
         if self.parts.keeper is not None:
             self.parts.keeper.join(timeout=10)
         self._save_stats()

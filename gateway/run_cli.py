@@ -12,14 +12,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.config import load_config
 from gateway.config_values import ConfigError
 from gateway.errors import CommandFailed
 from gateway.firewall.plan import plan_from_config
 from gateway.firewall.runner import Firewall, FirewallError
-from gateway.hotspot import Hotspot
+
+if TYPE_CHECKING:
+    from gateway.hotspot import Hotspot
 
 log = logging.getLogger("hotspot-gateway")
 HEALTH_EVERY = 1.0  # seconds between checks that every part still runs
@@ -61,6 +63,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             wake.set()
 
         return handler
+
+    # Here, not at the top: the other commands need not load mitmproxy and the rest.
+    from gateway.hotspot import Hotspot
 
     signal.signal(signal.SIGTERM, ask("stop"))
     signal.signal(signal.SIGINT, ask("stop"))

@@ -93,6 +93,7 @@ def write_config(
     idle_timeout: str,
     downlink_mbit: int = 0,
     tls: tuple[Path, Path] | None = None,
+    proxy: bool = False,
 ) -> None:
     """The gateway's config for the test topology."""
     path.write_text(
@@ -105,7 +106,7 @@ def write_config(
         f'idle_timeout = "{idle_timeout}"\nsession_timeout = "1h"\nhost_name = "{PORTAL}"\n'
         'report_contact = "WA 0812-0000-0000"\n'
         + (f'tls_cert = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else "")
-        + "[proxy]\nenabled = false\n"
+        + f"[proxy]\nenabled = {str(proxy).lower()}\nlisten_port = 8443\n"
         f'[blocklists]\nstate_dir = "{state}"\n'
     )
 
@@ -129,7 +130,7 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
 
     def make(clients: int = 2, extra_addresses: int = 0, max_clients: int = 100,
              idle_timeout: str = "15m", downlink_mbit: int = 0,
-             tls: bool = False) -> Hotspot:  # fmt: skip
+             tls: bool = False, proxy: bool = False) -> Hotspot:  # fmt: skip
         topo = Topology()
         topologies.append(topo)
         topo.build(clients, extra_addresses)
@@ -141,7 +142,7 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
         publish_lists(state, LISTS)
         config = tmp_path / f"gateway-{topo.tag}.toml"
         certificate = portal_certificate(tmp_path) if tls else None
-        write_config(config, state, max_clients, idle_timeout, downlink_mbit, certificate)
+        write_config(config, state, max_clients, idle_timeout, downlink_mbit, certificate, proxy)
         hotspot = Hotspot(topo, config, tmp_path / f"run-{topo.tag}.log", state)
         hotspot.start()
         return hotspot

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import socket
 import socketserver
 import ssl
 import subprocess
@@ -40,6 +41,7 @@ PROBE_ANSWERS: dict[tuple[str, str], tuple[int, bytes]] = {
 }  # fmt: skip
 PAGE_TITLE = "Example Test Page"
 BULK_BYTES = 1 << 30
+TLS_ACCEPTED = [0]  # connections the HTTPS side accepted
 
 
 class EverythingResolver(BaseResolver):  # type: ignore[misc]
@@ -66,6 +68,13 @@ class WebHandler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/bulk":  # a download that lasts: for fair-sharing tests
             self.send_bulk()
+            return
+        if path == "/accepted":  # how many TLS connections reached us: for the proxy's tests
+            body = str(TLS_ACCEPTED[0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         status, body = PROBE_ANSWERS.get((host, path), (0, b""))
         if not status:
@@ -103,6 +112,19 @@ class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+class CountingTlsServer(ThreadingServer):
+    """The HTTPS side; counts every TCP connection it accepts, before any handshake."""
+
+    context: ssl.SSLContext
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        sock, address = self.socket.accept()
+        TLS_ACCEPTED[0] += 1
+        # The handshake happens in the handler's thread, on first read.
+        secure = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return secure, address
+
+
 def throwaway_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for the fake sites' HTTPS (nobody checks it)."""
     cert, key = directory / "web.pem", directory / "web.key"
@@ -125,10 +147,9 @@ def main() -> None:
     threading.Thread(target=web.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = throwaway_certificate(Path(tmp))
-        secure = ThreadingServer((args.address, 443), WebHandler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        secure.socket = context.wrap_socket(secure.socket, server_side=True)
+        secure = CountingTlsServer((args.address, 443), WebHandler)
+        secure.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        secure.context.load_cert_chain(cert, key)
         threading.Thread(target=secure.serve_forever, daemon=True).start()
         print("ready", flush=True)
         sys.stdin.read()  # until the test closes our stdin (or kills us)

@@ -140,6 +140,31 @@ def captive_api(url: str, cafile: str) -> dict[str, Any]:
             "json": json.loads(body) if response.status == 200 else None}  # fmt: skip
 
 
+def tls_to(address: str, server_name: str) -> dict[str, Any]:
+    """A TLS handshake with `address`:443 naming `server_name`, then GET /: what came back.
+
+    The address is used as given (no DNS): as a phone with a hard-coded address would.
+    """
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the fake internet's throwaway certificate
+    request = f"GET / HTTP/1.1\r\nHost: {server_name}\r\nConnection: close\r\n\r\n"
+    try:
+        with (
+            socket.create_connection((address, 443), timeout=TIMEOUT) as raw,
+            context.wrap_socket(raw, server_hostname=server_name) as tls,
+        ):
+            certificate = tls.getpeercert(binary_form=True)
+            tls.sendall(request.encode())
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+        return {"handshake": True, "certificate": bool(certificate),
+                "reply": reply.decode(errors="replace")[:2000]}  # fmt: skip
+    except (OSError, ssl.SSLError) as exc:
+        return {"handshake": False, "error": repr(exc)}
+
+
 def keep_resolving(name: str, server: str, seconds: float) -> dict[str, Any]:
     """Ask for `name` back to back for `seconds`; how many got an answer and how many did not."""
     answered = failed = 0
@@ -214,7 +239,7 @@ def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
     actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving",
-               "captive-api"]  # fmt: skip
+               "captive-api", "tls"]  # fmt: skip
     parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
@@ -231,6 +256,8 @@ def main() -> None:
         result = press_connect(a[0], opts.source, opts.dst)
     elif opts.action == "race":
         result = race(a[0], a[1:])
+    elif opts.action == "tls":
+        result = tls_to(a[0], a[1])
     elif opts.action == "captive-api":
         result = captive_api(a[0], a[1])
     elif opts.action == "keep-resolving":

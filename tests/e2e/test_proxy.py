@@ -1,0 +1,41 @@
+"""The transparent proxy between admitted phones and the internet, with `run` for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.e2e.conftest import PORTAL, Hotspot, needs_root_tools
+from tests.e2e.netns import INTERNET
+
+pytestmark = needs_root_tools
+
+
+def tls_accepted(hotspot: Hotspot) -> int:
+    """How many TLS connections the fake internet's HTTPS side has accepted so far."""
+    return int(hotspot.phone(0, "get", f"http://{INTERNET}/accepted")["body"])
+
+
+def test_https_is_checked_by_sni_without_decrypting(make_hotspot: Callable[..., Hotspot]) -> None:
+    hotspot = make_hotspot(proxy=True)
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    # An allowed name passes through untouched: the real server's own certificate and page.
+    allowed = hotspot.phone(0, "tls", INTERNET, "example.test")
+    assert allowed["handshake"] and "Example Test Page" in allowed["reply"], allowed
+    before = tls_accepted(hotspot)
+    # A blocked name, at an address typed by hand (no DNS to stop it): closed, no certificate
+    # from anyone, and the real server never hears of it.
+    blocked = hotspot.phone(0, "tls", INTERNET, "www.judi.test")
+    assert not blocked["handshake"], blocked
+    assert tls_accepted(hotspot) == before
+
+
+def test_http_is_checked_by_host(make_hotspot: Callable[..., Hotspot]) -> None:
+    hotspot = make_hotspot(proxy=True)
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    page = hotspot.phone(0, "get", "http://example.test/")
+    assert page["status"] == 200 and "Example Test Page" in page["body"]
+    # The blocked name at the real address (DNS would have sent it to the block page).
+    blocked = hotspot.phone(0, "get", "http://judi.test/", INTERNET)
+    assert blocked["status"] == 403 and "judi.test" in blocked["body"], blocked
+    assert "Situs ini diblokir" in blocked["body"]  # the same page as the portal's own
+    assert "0812-0000-0000" in blocked["body"]  # with how to report a wrong block
