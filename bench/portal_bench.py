@@ -84,7 +84,7 @@ def main() -> None:
             state = tmp / "state"
             publish_lists(state, LISTS)
             config = tmp / "gateway.toml"
-            write_config(config, state, max_clients=args.phones, idle_timeout="15m")
+            write_config(config, state, max_clients=args.phones, idle_timeout="15m", proxy=False)
             hotspot = Hotspot(topo, config, tmp / "run.log", state)
             for _ in range(args.rounds):
                 (state / "sessions.sqlite3").unlink(missing_ok=True)

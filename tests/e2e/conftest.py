@@ -130,7 +130,7 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
 
     def make(clients: int = 2, extra_addresses: int = 0, max_clients: int = 100,
              idle_timeout: str = "15m", downlink_mbit: int = 0,
-             tls: bool = False, proxy: bool = False) -> Hotspot:  # fmt: skip
+             tls: bool = False, proxy: bool = True) -> Hotspot:  # fmt: skip
         topo = Topology()
         topologies.append(topo)
         topo.build(clients, extra_addresses)
