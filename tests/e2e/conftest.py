@@ -93,7 +93,7 @@ def write_config(
     idle_timeout: str,
     downlink_mbit: int = 0,
     tls: tuple[Path, Path] | None = None,
-    proxy: bool = False,
+    proxy: bool = True,
 ) -> None:
     """The gateway's config for the test topology."""
     path.write_text(
