@@ -8,6 +8,7 @@ Sources can be any of the namespace's addresses (`--source`), so one namespace p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import re
@@ -165,6 +166,38 @@ def tls_to(address: str, server_name: str) -> dict[str, Any]:
         return {"handshake": False, "error": repr(exc)}
 
 
+def tls_in_pieces(address: str, server_name: str, piece: int) -> dict[str, Any]:
+    """A TLS handshake whose ClientHello goes out `piece` bytes at a time (0: garbage instead)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname=server_name)
+    with socket.create_connection((address, 443), timeout=TIMEOUT) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with contextlib.suppress(ssl.SSLWantReadError):
+            tls.do_handshake()
+        hello = outgoing.read() if piece else b"\x16\x03\x01garbage, not a ClientHello" * 40
+        for start in range(0, len(hello), piece or len(hello)):
+            sock.sendall(hello[start : start + (piece or len(hello))])
+            time.sleep(0.002)  # each piece its own segment
+        try:
+            for _ in range(100):  # bounded: a handshake is a few round trips
+                try:
+                    tls.do_handshake()
+                    return {"handshake": True, "hello_bytes": len(hello)}
+                except ssl.SSLWantReadError:
+                    data = sock.recv(65536)
+                    if not data:
+                        return {"handshake": False, "error": "closed"}
+                    incoming.write(data)
+                    if pending := outgoing.read():
+                        sock.sendall(pending)
+        except (OSError, ssl.SSLError) as exc:
+            return {"handshake": False, "error": repr(exc)}
+    return {"handshake": False, "error": "no end"}
+
+
 def keep_resolving(name: str, server: str, seconds: float) -> dict[str, Any]:
     """Ask for `name` back to back for `seconds`; how many got an answer and how many did not."""
     answered = failed = 0
@@ -239,7 +272,7 @@ def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
     actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving",
-               "captive-api", "tls"]  # fmt: skip
+               "captive-api", "tls", "tls-pieces"]  # fmt: skip
     parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
@@ -256,6 +289,8 @@ def main() -> None:
         result = press_connect(a[0], opts.source, opts.dst)
     elif opts.action == "race":
         result = race(a[0], a[1:])
+    elif opts.action == "tls-pieces":
+        result = tls_in_pieces(a[0], a[1], int(a[2]))
     elif opts.action == "tls":
         result = tls_to(a[0], a[1])
     elif opts.action == "captive-api":

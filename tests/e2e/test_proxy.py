@@ -39,3 +39,20 @@ def test_http_is_checked_by_host(make_hotspot: Callable[..., Hotspot]) -> None:
     assert blocked["status"] == 403 and "judi.test" in blocked["body"], blocked
     assert "Situs ini diblokir" in blocked["body"]  # the same page as the portal's own
     assert "0812-0000-0000" in blocked["body"]  # with how to report a wrong block
+
+
+def test_garbage_and_clienthellos_in_pieces_leave_the_proxy_serving(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot()
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    before = tls_accepted(hotspot)
+    garbage = hotspot.phone(0, "tls-pieces", INTERNET, "example.test", "0")
+    assert not garbage["handshake"], garbage
+    # A ClientHello in 7-byte segments is still read whole: judged by its name either way.
+    allowed = hotspot.phone(0, "tls-pieces", INTERNET, "example.test", "7")
+    assert allowed["handshake"], allowed
+    blocked = hotspot.phone(0, "tls-pieces", INTERNET, "judi.test", "7")
+    assert not blocked["handshake"], blocked
+    assert tls_accepted(hotspot) == before + 1  # only the allowed one reached the server
+    assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]  # still serving
