@@ -12,6 +12,8 @@ from gateway.firewall.plan import FirewallPlan, ipv4_address
 
 TABLE = "inet hotspot_gateway"
 ADMITTED_SET = "admitted"
+PROXY_CLIENTS_SET = "proxy_clients"
+PROXY_CONNECTIONS_PER_PHONE = 256  # a browser holds a few dozen; an app gone wrong, thousands
 # One bit of the packet mark says "sent by an admitted phone". The set is looked up exactly once
 # per packet from the LAN (in mark_admitted) because every lookup bumps the element's counter:
 # deciding DNAT, input and forward on the mark keeps the byte counts true. Only this bit is
@@ -68,6 +70,11 @@ def _set(admitted: Sequence[AdmittedClient]) -> list[str]:
     return [*lines, "}"]
 
 
+def _proxy_clients_set() -> list[str]:
+    # Filled by the connection-count rule in lan_input; entries go with their connections.
+    return [f"set {PROXY_CLIENTS_SET} {{", "type ipv4_addr", "size 65535", "flags dynamic", "}"]
+
+
 def _chain(name: str, hook: str | None, rules: list[str]) -> list[str]:
     head = [f"chain {name} {{"]
     if hook is not None:
@@ -82,6 +89,15 @@ def _mark_admitted(plan: FirewallPlan, closed: bool) -> list[str]:
     # Closed: nobody gets the mark, so every rule below treats every phone as not admitted.
     mark = f"meta mark set meta mark | {ADMITTED_MARK:#010x}"
     rules = [] if closed else [f"iifname {lan} ip saddr @{ADMITTED_SET} {mark}"]
+    if plan.proxy_port is not None:  # (closed: nobody has the mark, so it never matches)
+        # One phone cannot hold all of the proxy's sockets: past this many open connections
+        # its new ones are refused (a stuck app, a flood of idle connections). Here, before
+        # the redirect, so the reset carries the address the phone was talking to.
+        rules.append(
+            f"iifname {lan} {_ADMITTED} ip daddr != {plan.lan_address} tcp dport {{ 80, 443 }} "
+            f"ct state new add @{PROXY_CLIENTS_SET} "
+            f"{{ ip saddr ct count over {PROXY_CONNECTIONS_PER_PHONE} }} reject with tcp reset"
+        )
     return _chain("mark_admitted", "type filter hook prerouting priority mangle", rules)
 
 
@@ -198,6 +214,7 @@ def render_ruleset(
     closed = closed or plan.closed
     blocks = [
         _set(admitted),
+        _proxy_clients_set(),
         _mark_admitted(plan, closed),
         _redirect_clients(plan),
         _refuse(),

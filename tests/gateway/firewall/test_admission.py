@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
+from gateway.firewall.ruleset import PROXY_CONNECTIONS_PER_PHONE, AdmittedClient
 from tests.gateway.firewall.netns import (
     ADMIN,
     ANY_DNS,
@@ -151,3 +155,48 @@ def test_ipv6_is_no_way_around(hotspot: Topology) -> None:
         ("tcp", PHONE6, GW6, ADMIN),
         ("tcp", PHONE6, GW6, 53),
     ) == ["refused", "unreachable", "refused", "refused"]
+
+
+HOLD_OPEN = """
+import socket, sys
+held, refused = [], 0
+for _ in range(int(sys.argv[3])):
+    try:
+        held.append(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5))
+    except ConnectionRefusedError:
+        refused += 1
+print(len(held), refused)
+"""
+KEEP_ACCEPTING = """
+import socket, sys
+server = socket.create_server((sys.argv[1], int(sys.argv[2])), backlog=1024)
+print("ready", flush=True)
+held = []
+while True:
+    held.append(server.accept()[0])  # kept open: the phone's connections stay counted
+"""
+HOLDING_PROXY = 9443  # a stand-in proxy that keeps every connection open
+
+
+def test_one_phone_cannot_hold_more_than_its_share_of_proxy_connections(
+    hotspot: Topology,
+) -> None:
+    firewall = hotspot.firewall(hotspot_plan(proxy_port=HOLDING_PROXY))
+    firewall.start([AdmittedClient(PHONE, 600)])
+    server = subprocess.Popen(
+        ["ip", "netns", "exec", hotspot.ns("gw"), sys.executable, "-c", KEEP_ACCEPTING, GW_LAN,
+         str(HOLDING_PROXY)], stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline() == b"ready\n"
+        over = PROXY_CONNECTIONS_PER_PHONE + 20
+        held, refused = hotspot.run(
+            "client", sys.executable, "-c", HOLD_OPEN, NET, "443", str(over)
+        ).split()
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()
+    # The first ones reach the proxy, the rest are refused at once (a reset, not a wait).
+    assert (int(held), int(refused)) == (PROXY_CONNECTIONS_PER_PHONE, 20)
