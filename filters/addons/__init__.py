@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from filters.addons.counters import ProxyCounters
+from filters.addons.first_message_deadline import FirstMessageDeadline
 from filters.addons.http_blocking import BlockPage, HttpBlocking
 from filters.addons.no_sni import NoSniPolicy
 from filters.addons.sni_blocking import SniBlocking
@@ -10,6 +11,7 @@ from filters.addons.sni_host_mismatch import SniHostMismatch
 from filters.engine import BlocklistEngine
 
 __all__ = [
+    "FirstMessageDeadline",
     "HttpBlocking",
     "NoSniPolicy",
     "ProxyCounters",
@@ -28,6 +30,8 @@ def default_addons(
     """The filtering addons in the order they must run, sharing one set of counters."""
     counters = counters or ProxyCounters()
     return [
+        # First: it starts each connection's clock, and stops it at the ClientHello or request.
+        FirstMessageDeadline(counters),
         # Before NoSniPolicy: a ClientHello with a name is judged by the name; the policy only
         # sees what is left, and each skips a ClientHello the other has decided.
         SniBlocking(engine, counters),

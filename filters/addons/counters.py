@@ -12,6 +12,7 @@ NO_SNI_BLOCKED = "no_sni_blocked"
 NO_SNI_ALLOWED = "no_sni_allowed"
 HTTP_BLOCKED = "http_blocked"
 SNI_HOST_MISMATCH = "sni_host_mismatch"
+FIRST_MESSAGE_LATE = "first_message_late"
 
 NO_CATEGORY = "-"
 

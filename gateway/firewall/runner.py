@@ -171,11 +171,14 @@ class Firewall:
         each cost one.
         """
         ip = self._checked_ip(ip)
-        # Only entries whose replies come from the gateway, i.e. DNAT'd to the portal: a real
-        # connection the phone opened since admission must keep its entry, or its packets would
-        # be tracked afresh mid-stream and masqueraded onto another port.
-        captive = ["-D", "-s", ip, "-p", "tcp", "--dport", "80", "--reply-src"]
-        self._run([self.conntrack, *captive, self.plan.lan_address], harmless=_NO_FLOWS)
+        # Only entries whose replies come from the portal's address and port, i.e. DNAT'd to
+        # the portal: a connection the phone opened since admission (to a site, or redirected
+        # to the proxy, whose port differs) must keep its entry, or its packets would be
+        # tracked afresh mid-stream and masqueraded or redirected elsewhere.
+        plan = self.plan
+        portal = ["--reply-src", plan.lan_address, "--reply-port-src", str(plan.portal_port)]
+        captive = ["-D", "-s", ip, "-p", "tcp", "--dport", "80", *portal]
+        self._run([self.conntrack, *captive], harmless=_NO_FLOWS)
 
     def apply_shaping(self) -> None:
         """Put cake on the interfaces the plan gives speeds for."""

@@ -198,6 +198,39 @@ def tls_in_pieces(address: str, server_name: str, piece: int) -> dict[str, Any]:
     return {"handshake": False, "error": "no end"}
 
 
+def client_hello(server_name: str) -> bytes:
+    """The bytes of a real ClientHello for `server_name`."""
+    context = ssl.create_default_context()
+    tls = context.wrap_bio(
+        ssl.MemoryBIO(), outgoing := ssl.MemoryBIO(), server_hostname=server_name
+    )
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def hold_silent(address: str, port: int, trickle: bool, limit: float = 30.0) -> dict[str, Any]:
+    """Connect and send nothing (or a ClientHello a byte each half second); seconds till closed."""
+    hello = client_hello("example.test") if trickle else b""
+    started = time.monotonic()
+    with socket.create_connection((address, port), timeout=TIMEOUT) as sock:
+        sock.settimeout(0.5)
+        while time.monotonic() - started < limit:
+            try:
+                if hello:  # a real ClientHello, one byte at a time
+                    sock.send(hello[:1])
+                    hello = hello[1:]
+                if sock.recv(1024) == b"":
+                    break
+            except TimeoutError:
+                continue
+            except OSError:  # a reset, or a send into a closed connection
+                break
+        else:
+            return {"closed_after": None}
+    return {"closed_after": round(time.monotonic() - started, 1)}
+
+
 def keep_resolving(name: str, server: str, seconds: float) -> dict[str, Any]:
     """Ask for `name` back to back for `seconds`; how many got an answer and how many did not."""
     answered = failed = 0
@@ -272,7 +305,7 @@ def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
     actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving",
-               "captive-api", "tls", "tls-pieces"]  # fmt: skip
+               "captive-api", "tls", "tls-pieces", "silent"]  # fmt: skip
     parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
@@ -289,6 +322,8 @@ def main() -> None:
         result = press_connect(a[0], opts.source, opts.dst)
     elif opts.action == "race":
         result = race(a[0], a[1:])
+    elif opts.action == "silent":
+        result = hold_silent(a[0], int(a[1]), a[2] == "trickle")
     elif opts.action == "tls-pieces":
         result = tls_in_pieces(a[0], a[1], int(a[2]))
     elif opts.action == "tls":

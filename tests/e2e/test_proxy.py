@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 
 from tests.e2e.conftest import PORTAL, Hotspot, needs_root_tools
@@ -56,3 +59,21 @@ def test_garbage_and_clienthellos_in_pieces_leave_the_proxy_serving(
     assert not blocked["handshake"], blocked
     assert tls_accepted(hotspot) == before + 1  # only the allowed one reached the server
     assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]  # still serving
+
+
+def test_a_connection_that_says_nothing_or_trickles_is_closed_at_the_deadline(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot()
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    topo = hotspot.topo
+    runs = []
+    for mode in ("silent", "trickle"):  # at the same time: each waits for the deadline
+        code = ("from tests.e2e import phone; print(phone.json.dumps(phone.hold_silent("
+                f"{INTERNET!r}, 443, {mode == 'trickle'})))")  # fmt: skip
+        runs.append(topo.start(topo.clients[0], [sys.executable, "-c", code],
+                               stdout=subprocess.PIPE))  # fmt: skip
+    for run in runs:
+        closed = json.loads(run.communicate(timeout=60)[0])["closed_after"]
+        assert closed is not None and 9 <= closed <= 16, closed  # the 10 s deadline
+    assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]  # others unaffected

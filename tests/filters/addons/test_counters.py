@@ -39,5 +39,6 @@ def test_default_addons_order_and_shared_counters(engine: BlocklistEngine) -> No
     counters = ProxyCounters()
     addons = default_addons(engine, counters=counters)
     names = [type(a).__name__ for a in addons]
-    assert names == ["SniBlocking", "NoSniPolicy", "HttpBlocking", "SniHostMismatch"]
+    assert names == ["FirstMessageDeadline", "SniBlocking", "NoSniPolicy", "HttpBlocking",
+                     "SniHostMismatch"]  # fmt: skip
     assert all(a.counters is counters for a in addons)

@@ -18,6 +18,7 @@ from tests.gateway.firewall.netns import (
     OTHER_PHONE,
     PHONE,
     PORTAL,
+    PROXY,
     THIRD_PHONE,
     Topology,
     hotspot_plan,
@@ -171,15 +172,19 @@ def phone_web_entries(hotspot: Topology) -> list[str]:
     return [line for line in lines if f"src={PHONE} " in line and " dport=80 " in line]
 
 
-def test_forget_captive_connections_keeps_the_phones_real_ones(hotspot: Topology) -> None:
-    firewall = hotspot.firewall()
+@pytest.mark.parametrize("proxy", [None, PROXY], ids=["direct", "through-the-proxy"])
+def test_forget_captive_connections_keeps_the_phones_real_ones(
+    hotspot: Topology, proxy: int | None
+) -> None:
+    firewall = hotspot.firewall(hotspot_plan(proxy_port=proxy))
     firewall.start([])
     hotspot.probe(("tcp", PHONE, NET, 80))  # captive: DNAT'd to the portal listener
     firewall.admit(PHONE, 600)
-    hotspot.probe(("tcp", PHONE, NET, 80))  # admitted: a real connection to the site
+    hotspot.probe(("tcp", PHONE, NET, 80))  # admitted: to the site, or to the proxy
+    portal, real = f"src={GW_LAN} dst={PHONE} sport={PORTAL} ", f"sport={proxy or 80} "
     before = phone_web_entries(hotspot)
-    assert any(f"src={GW_LAN} " in line for line in before)  # replies from the portal
-    assert any(f"src={NET} " in line for line in before)  # replies from the site
+    assert any(portal in line for line in before), before
+    assert any(real in line and portal not in line for line in before), before
     firewall.forget_captive_connections(PHONE)
     after = phone_web_entries(hotspot)
-    assert after and all(f"src={GW_LAN} " not in line for line in after), after
+    assert after and all(portal not in line for line in after), after
