@@ -93,3 +93,13 @@ async def start_fake_upstream(fake: FakeUpstream) -> list[object]:
     fake.port = udp.get_extra_info("sockname")[1]
     tcp = await asyncio.start_server(fake.stream, "127.0.0.1", fake.port)
     return [udp, tcp]
+
+
+async def stop_fake_upstream(closers: list[object]) -> None:
+    """Close the fake upstream and let the loop finish closing it (no transport left to gc)."""
+    for closer in closers:
+        closer.close()  # type: ignore[attr-defined]
+    for closer in closers:
+        if isinstance(closer, asyncio.AbstractServer):
+            await closer.wait_closed()
+    await asyncio.sleep(0)  # the datagram transport closes on the next turn of the loop

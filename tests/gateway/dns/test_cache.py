@@ -11,7 +11,7 @@ from gateway.dns.cache import STALE_TTL, CachingResolver
 from gateway.dns.counters import DnsCounters
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.upstream import Upstream, UpstreamResolver
-from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream
+from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream, stop_fake_upstream
 
 
 class FakeClock:
@@ -42,8 +42,7 @@ def run(scenario: Callable[[Ask, FakeUpstream, FakeClock, CachingResolver], Awai
         try:
             await scenario(ask, fake, clock, cache)
         finally:
-            for closer in closers:
-                closer.close()  # type: ignore[attr-defined]
+            await stop_fake_upstream(closers)
 
     asyncio.run(main())
 

@@ -20,7 +20,7 @@ from gateway.dns.chain import build_chain, build_front
 from gateway.dns.counters import DnsCounters
 from gateway.dns.server import DnsServer
 from tests.filters.builders import engine_for, spec
-from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream
+from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream, stop_fake_upstream
 
 LAN = "10.77.0.1"
 Scenario = Callable[[int, FakeUpstream, DnsCounters], Awaitable[None]]
@@ -50,8 +50,7 @@ def run(
             await asyncio.wait_for(scenario(port, fake, counters), 20)
         finally:
             await server.close()
-            for closer in closers:
-                closer.close()  # type: ignore[attr-defined]
+            await stop_fake_upstream(closers)
 
     asyncio.run(main())
 

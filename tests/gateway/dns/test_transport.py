@@ -13,7 +13,7 @@ from gateway.dns.counters import DnsCounters
 from gateway.dns.model import DnsRequest, DnsResponse, Outcome, Transport
 from gateway.dns.server import DnsServer, ServerLimits
 from gateway.dns.upstream import Upstream, UpstreamResolver
-from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream
+from tests.gateway.dns.fake_upstream import FakeUpstream, start_fake_upstream, stop_fake_upstream
 
 
 def test_a_dead_upstream_fails_over_and_is_asked_last_afterwards() -> None:
@@ -32,8 +32,7 @@ def test_a_dead_upstream_fails_over_and_is_asked_last_afterwards() -> None:
             assert counters.upstream_errors == {"127.0.0.1:9": 1}  # tried once, then demoted
             assert dead.failures == 1 and alive.failures == 0
         finally:
-            for closer in closers:
-                closer.close()  # type: ignore[attr-defined]
+            await stop_fake_upstream(closers)
 
     asyncio.run(asyncio.wait_for(main(), 10))
 
