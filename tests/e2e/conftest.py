@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.certificates import self_signed_certificate
 from tests.e2e.netns import INTERNET, LAN_GATEWAY, REPO, Topology, stop_process, wait_for
 from tests.filters.builders import publish_lists, spec
 
@@ -111,18 +112,6 @@ def write_config(
     )
 
 
-def portal_certificate(directory: Path) -> tuple[Path, Path]:
-    """A throwaway self-signed certificate for the portal's host name (the phone trusts it)."""
-    cert, key = directory / "portal.pem", directory / "portal.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={PORTAL}",
-         "-addext", f"subjectAltName=DNS:{PORTAL}"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    return cert, key
-
-
 @pytest.fixture
 def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
     """Build a topology and start the gateway; everything is torn down after the test."""
@@ -141,7 +130,7 @@ def make_hotspot(tmp_path: Path) -> Iterator[Callable[..., Hotspot]]:
         state = tmp_path / f"state-{topo.tag}"
         publish_lists(state, LISTS)
         config = tmp_path / f"gateway-{topo.tag}.toml"
-        certificate = portal_certificate(tmp_path) if tls else None
+        certificate = self_signed_certificate(tmp_path, [PORTAL], "portal") if tls else None
         write_config(config, state, max_clients, idle_timeout, downlink_mbit, certificate, proxy)
         hotspot = Hotspot(topo, config, tmp_path / f"run-{topo.tag}.log", state)
         hotspot.start()

@@ -14,7 +14,6 @@ import http.server
 import socket
 import socketserver
 import ssl
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,6 +21,8 @@ from pathlib import Path
 
 from dnslib import QTYPE, RCODE, RR, A, DNSRecord
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from tests.certificates import self_signed_certificate
 
 # What each probe expects from the real internet, by (host, path).
 PROBE_ANSWERS: dict[tuple[str, str], tuple[int, bytes]] = {
@@ -125,15 +126,6 @@ class CountingTlsServer(ThreadingServer):
         return secure, address
 
 
-def throwaway_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for the fake sites' HTTPS (nobody checks it)."""
-    cert, key = directory / "web.pem", directory / "web.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=fake-internet.test", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
-    return cert, key
-
-
 def main() -> None:
     """Serve DNS, HTTP and HTTPS on ADDRESS until killed."""
     parser = argparse.ArgumentParser()
@@ -146,7 +138,7 @@ def main() -> None:
     web = ThreadingServer((args.address, 80), WebHandler)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
-        cert, key = throwaway_certificate(Path(tmp))
+        cert, key = self_signed_certificate(Path(tmp), ["fake-internet.test"])
         secure = CountingTlsServer((args.address, 443), WebHandler)
         secure.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         secure.context.load_cert_chain(cert, key)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import socket
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -17,21 +16,15 @@ from mitmproxy import ctx, master, options
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import TlsData
 
+from tests.certificates import self_signed_certificate
+
 GREETING = b"hello from upstream\n"
 TIMEOUT = 10.0
 
 
 def make_certificate(directory: Path, names: list[str]) -> tuple[Path, Path]:
-    """A self-signed certificate for the names, made by openssl (cert, key)."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    san = ",".join(f"DNS:{name}" for name in names)
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "1", "-subj", f"/CN={names[0]}", "-addext", f"subjectAltName={san}",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    return cert, key
+    """A self-signed certificate for the names (cert, key)."""
+    return self_signed_certificate(directory, names)
 
 
 class TlsServer:

@@ -7,7 +7,6 @@ import json
 import re
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from gateway.portal.server import PortalServer, parse_listen, serve_portal
 from gateway.portal.sessions import PortalAdmission
 from gateway.portal.settings import PortalSettings
 from gateway.portal.stats import PortalStats
+from tests.certificates import self_signed_certificate
 from tests.gateway.portal.conftest import SECRET, blocked_category
 from tests.gateway.portal.memory_sessions import MemorySessions
 
@@ -40,15 +40,7 @@ class SlowSessions(MemorySessions):
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway self-signed certificate for HOST."""
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={HOST}",
-         "-addext", f"subjectAltName=DNS:{HOST}"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"), [HOST])
 
 
 # One server of each kind for the module: stopping one takes cheroot up to half a second.
