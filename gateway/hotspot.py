@@ -96,7 +96,8 @@ class Hotspot:
             self.parts.proxy = self._start_process(run_proxy, self.config, "proxy")
         if self.firewall is not None:
             self._start_firewall(self.firewall)
-        restored = self.keeper.restore()
+        # The firewall's first ruleset already holds the live sessions.
+        restored = self.keeper.restore(readmit=self.firewall is None)
         log.info("sessions restored: %d", len(restored))
         self.parts.dns = self._start_dns(self.config)
         if self.config.portal.enabled:

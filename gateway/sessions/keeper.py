@@ -97,13 +97,18 @@ class SessionKeeper:
         # the reply has gone out: the reply itself may travel on one of them.
         return outcome
 
-    def restore(self) -> list[Session]:
-        """At start: drop expired sessions, let every live one through again with its time left."""
+    def restore(self, readmit: bool = True) -> list[Session]:
+        """At start: drop expired sessions, let every live one through again with its time left.
+
+        `readmit=False` when the caller has already put the live sessions in the firewall's
+        first ruleset (one transaction instead of one per phone).
+        """
         now = self.clock()
         self.store.purge_expired(now)
         live = []
         for session in self.store.sessions():
-            self.firewall.admit(session.ip, session.remaining(now))
+            if readmit:
+                self.firewall.admit(session.ip, session.remaining(now))
             # A new set element counts from 0; record that, so the next sweep sees growth.
             live.append(self.store.touch(session.ip, 0, now) or session)
         return live

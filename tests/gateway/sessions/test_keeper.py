@@ -242,3 +242,15 @@ def test_a_restart_drops_nobody_and_brings_back_nobody_expired(path: Path) -> No
         assert keeper.sweep().active == 1
         session = store.get("10.77.0.11")
         assert session is not None and session.bytes == 7500 and session.mac is not None
+
+
+def test_a_restore_into_a_firewall_that_already_has_the_sessions_admits_nobody_twice(
+    path: Path,
+) -> None:
+    clock, probe = Clock(), Probe()
+    with SessionStore(path) as store:
+        keeper_for(store, MemoryFirewall(), probe, clock).admit("10.77.0.10", None, 100)
+    firewall = MemoryFirewall()
+    with SessionStore(path) as store:
+        restored = keeper_for(store, firewall, probe, clock).restore(readmit=False)
+    assert [s.ip for s in restored] == ["10.77.0.10"] and firewall.admitted == {}
