@@ -62,6 +62,11 @@ def resolver_config(config: GatewayConfig) -> tuple[object, ...]:
     return (config.dns, config.network, portal_names_of(config), config.blocklists.state_dir)
 
 
+def proxy_config(config: GatewayConfig) -> tuple[object, ...]:
+    """What the proxy process is started with: a change here needs a new one."""
+    return (config.proxy, config.network, config.blocklists.state_dir, config.portal)
+
+
 class Hotspot:
     """The whole gateway in one process tree: start, reload, stop."""
 
@@ -184,37 +189,46 @@ class Hotspot:
             self.firewall.remove()
             self.firewall = None
         self.keeper = self._make_keeper(config)
-        self.parts = Parts(dns=old.dns, proxy=old.proxy, keeper=old.keeper)
-        self._reload_proxy(config, previous)
-        if old.dns is not None and resolver_config(config) == resolver_config(previous):
-            # Same resolver settings: it only needs to look at the lists now (SIGHUP), and
-            # keeps its sockets and caches.
-            os.kill(old.dns.pid or 0, signal.SIGHUP)
-        else:
-            # The new resolver shares the port (SO_REUSEPORT) and is listening before the old
-            # one stops. Queries already queued on the old one's socket can be lost.
-            self.parts.dns = self._start_dns(config)
-            if old.dns is not None:
-                old.dns.terminate()
-                old.dns.join(timeout=10)
+        same_resolver = resolver_config(config) == resolver_config(previous)
+        same_proxy = proxy_config(config) == proxy_config(previous)
+        # The resolver shares its port (SO_REUSEPORT): the new one listens before the old stops.
+        dns = self._renew(old.dns, same_resolver, lambda: self._start_dns(config), overlap=True)
+
+        def start_proxy() -> multiprocessing.process.BaseProcess:
+            return self._start_process(run_proxy, config, "proxy")
+
+        enabled = config.proxy.enabled
+        proxy = self._renew(old.proxy, same_proxy and enabled, start_proxy if enabled else None,
+                            overlap=False)  # fmt: skip
+        self.parts = Parts(dns=dns, proxy=proxy, keeper=old.keeper)
         for server in old.portal or []:
             server.stop()
         if config.portal.enabled:
             self.parts.portal = self._start_portal(config)
 
-    def _reload_proxy(self, config: GatewayConfig, previous: GatewayConfig) -> None:
-        proxy = self.parts.proxy
-        same = (config.proxy, config.network, config.blocklists.state_dir) == (
-            previous.proxy, previous.network, previous.blocklists.state_dir)  # fmt: skip
-        if proxy is not None and same:
-            os.kill(proxy.pid or 0, signal.SIGHUP)  # new lists now; connections carry on
-            return
-        if proxy is not None:
-            proxy.terminate()
-            proxy.join(timeout=10)
-            self.parts.proxy = None
-        if config.proxy.enabled:
-            self.parts.proxy = self._start_process(run_proxy, config, "proxy")
+    @staticmethod
+    def _renew(
+        running: multiprocessing.process.BaseProcess | None,
+        same: bool,
+        start: Callable[[], multiprocessing.process.BaseProcess] | None,
+        overlap: bool,
+    ) -> multiprocessing.process.BaseProcess | None:
+        """A resolver or proxy after a reload: the same one, or a new one.
+
+        Unchanged settings: it is told to look at the lists now (SIGHUP). Changed: replaced,
+        the new one started first when it can listen beside the old (`overlap`; queries
+        already queued on the old one's socket can be lost).
+        """
+        if running is not None and same:
+            os.kill(running.pid or 0, signal.SIGHUP)  # new lists now; sockets and caches kept
+            return running
+        new = start() if start is not None and overlap else None
+        if running is not None:
+            running.terminate()
+            running.join(timeout=10)
+        if start is not None and not overlap:
+            new = start()
+        return new
 
     def healthy(self) -> str | None:
         """None while every part runs; else which part stopped."""
