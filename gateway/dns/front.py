@@ -64,17 +64,18 @@ class Front:
         """Decide one query from its bytes and its sender."""
         if client not in self.allowed:
             return Admission(Admit.DROP)
-        query = parse_simple_query(wire)
         buckets = self.buckets
         if buckets is not None and client not in self.exempt and not buckets.allow(client):
-            return Admission(Admit.REFUSE, query)
+            return Admission(Admit.REFUSE, parse_simple_query(wire))
         generation = 0
-        if query is not None and self.cache is not None:
+        cache = self.cache
+        if cache is not None:
             generation = self.generation()
-            self.cache.sync(generation)  # lists changed: forget our own old answers
-            hit = self.cache.get((query.question, query.has_opt), query.qid)
+            cache.sync(generation)  # lists changed: forget our own old answers
+            hit = cache.answer(wire)  # parses the query itself: most queries end here
             if hit is not None:
-                return Admission(Admit.ANSWERED, query, hit)
+                return Admission(Admit.ANSWERED, None, hit)
+        query = parse_simple_query(wire)
         if query is not None and self.blocker is not None:
             hit = self.blocker.answer(query)
             if hit is not None:

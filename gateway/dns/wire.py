@@ -58,16 +58,6 @@ def ttl_offsets(wire: bytes) -> tuple[int, ...] | None:
         return None
 
 
-def with_id_and_ttl(stored: bytes, qid: int, offsets: tuple[int, ...], ttl: int | None) -> bytes:
-    """A stored reply for a new query ID, its TTLs set to `ttl` (left as stored when None)."""
-    out = bytearray(stored)
-    struct.pack_into("!H", out, 0, qid)
-    if ttl is not None:
-        for offset in offsets:
-            struct.pack_into("!I", out, offset, ttl)
-    return bytes(out)
-
-
 def refused(query: SimpleQuery) -> bytes:
     """REFUSED for a plain query, with an OPT record when the query had one (RFC 6891)."""
     flags = 0x8000 | (query.flags & 0x0100) | 0x0080 | 5  # QR, RD copied, RA, REFUSED

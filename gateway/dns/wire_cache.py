@@ -10,27 +10,16 @@ from __future__ import annotations
 
 import struct
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from gateway.dns.wire import HEADER, ttl_offsets, with_id_and_ttl
+from gateway.dns._reply_table import ReplyTable
+from gateway.dns.wire import HEADER, ttl_offsets
 
 CLASSIC_UDP_PAYLOAD = 512
 MAX_ENTRIES = 20_000  # the names a hotspot's phones repeat; each entry is a few hundred bytes
 
 Key = tuple[bytes, bool]  # the question exactly as sent, and whether the query had EDNS
-
-
-@dataclass(slots=True)
-class _Stored:
-    wire: bytes
-    offsets: tuple[int, ...]
-    stored: float
-    ttl: int | None  # None: the gateway's own answer, valid until the lists change
-    outcome: str
-    category: str | None
 
 
 class Hit(NamedTuple):
@@ -42,39 +31,29 @@ class Hit(NamedTuple):
 
 
 class WireCache:
-    """Bounded LRU of finished replies keyed by question bytes."""
+    """Bounded LRU of finished replies keyed by question bytes (the table is in C)."""
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_ENTRIES
     ) -> None:
         self.clock = clock
         self.max_entries = max_entries
-        self._entries: OrderedDict[Key, _Stored] = OrderedDict()
+        self._table = ReplyTable(max_entries)
         self._generation = 0
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._table)
 
     def sync(self, generation: int) -> None:
         """Forget everything when the blocklists have changed since the last call."""
         if generation != self._generation:
-            self._entries.clear()
+            self._table.clear()
             self._generation = generation
 
-    def get(self, key: Key, qid: int) -> Hit | None:
-        """The stored reply under a new ID, TTLs aged; None if absent or expired."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        ttl = None
-        if entry.ttl is not None:
-            ttl = int(entry.stored + entry.ttl - self.clock())
-            if ttl <= 0:
-                del self._entries[key]
-                return None
-        self._entries.move_to_end(key)
-        return Hit(with_id_and_ttl(entry.wire, qid, entry.offsets, ttl), entry.outcome,
-                   entry.category)  # fmt: skip
+    def answer(self, wire: bytes) -> Hit | None:
+        """The stored reply to this query under its ID, TTLs aged; None if absent or expired."""
+        found = self._table.lookup(wire, self.clock())
+        return None if found is None else Hit(*found)
 
     def put(
         self, key: Key, wire: bytes, outcome: str, category: str | None, own_answer: bool
@@ -95,7 +74,5 @@ class WireCache:
             ttl = min(struct.unpack_from("!I", wire, o)[0] for o in offsets)
             if ttl <= 0:
                 return
-        self._entries[key] = _Stored(wire, offsets, self.clock(), ttl, outcome, category)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        question, has_opt = key
+        self._table.store(question, has_opt, wire, offsets, self.clock(), ttl, outcome, category)
