@@ -16,9 +16,9 @@ import signal
 from pathlib import Path
 from typing import Protocol
 
-from mitmproxy import addons as mitm_addons
+import uvloop
 from mitmproxy import master, options
-from mitmproxy.addons import errorcheck
+from mitmproxy.addons import core, disable_h2c, errorcheck, next_layer, proxyserver, tlsconfig
 
 from filters.addons import default_addons
 from filters.engine import BlocklistEngine
@@ -69,12 +69,28 @@ def addon_options() -> dict[str, object]:
     }
 
 
+def mitmproxy_addons() -> list[object]:
+    """The few of mitmproxy's own addons a filtering proxy needs, not its default set.
+
+    The default set would answer phones itself (`onboarding` serves mitm.it, which offers a CA
+    certificate to install), keep files (`command_history`, `save`), rewrite traffic, and cost
+    every connection a call into each of its thirty addons for every event.
+    """
+    return [
+        core.Core(),  # the core options and commands
+        proxyserver.Proxyserver(),  # the listener and its connections
+        next_layer.NextLayer(),  # what each connection is: TLS, HTTP or raw TCP
+        tlsconfig.TlsConfig(),  # the TLS options the layers read (nothing is decrypted)
+        disable_h2c.DisableH2C(),  # cleartext HTTP/2 upgrades refused, as mitmproxy does
+        errorcheck.ErrorCheck(),  # a proxy that cannot listen (address taken) exits
+    ]
+
+
 async def serve_proxy(config: GatewayConfig, ready: Ready | None = None) -> None:
     """Run the proxy until cancelled or SIGTERM."""
     engine = await asyncio.to_thread(BlocklistEngine, config.blocklists.state_dir)
     proxy = master.Master(proxy_options(config), with_termlog=False)
-    # errorcheck: a proxy that cannot listen (address taken) exits instead of idling.
-    proxy.addons.add(*mitm_addons.default_addons(), errorcheck.ErrorCheck())
+    proxy.addons.add(*mitmproxy_addons())
     settings = settings_from_config(config)
     proxy.addons.add(*default_addons(engine, block_page_renderer(settings)))
     if ready is not None:
@@ -96,4 +112,4 @@ async def serve_proxy(config: GatewayConfig, ready: Ready | None = None) -> None
 
 def run_proxy(config: GatewayConfig, ready: Ready | None = None) -> None:
     """Serve in the foreground (the proxy's own process)."""
-    asyncio.run(serve_proxy(config, ready))
+    uvloop.run(serve_proxy(config, ready))

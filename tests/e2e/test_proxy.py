@@ -42,6 +42,9 @@ def test_http_is_checked_by_host(make_hotspot: Callable[..., Hotspot]) -> None:
     assert blocked["status"] == 403 and "judi.test" in blocked["body"], blocked
     assert "Situs ini diblokir" in blocked["body"]  # the same page as the portal's own
     assert "0812-0000-0000" in blocked["body"]  # with how to report a wrong block
+    # mitmproxy's own pages are not served to phones: mitm.it would offer its CA certificate.
+    onboarding = hotspot.phone(0, "get", "http://mitm.it/cert/pem")
+    assert onboarding["status"] == 200 and "Example Test Page" in onboarding["body"], onboarding
 
 
 def test_garbage_and_clienthellos_in_pieces_leave_the_proxy_serving(
