@@ -19,6 +19,7 @@ from gateway.config_values import ConfigError
 from gateway.errors import CommandFailed
 from gateway.firewall.plan import plan_from_config
 from gateway.firewall.runner import Firewall, FirewallError
+from gateway.open_files import raise_open_files_limit
 
 if TYPE_CHECKING:
     from gateway.hotspot import Hotspot
@@ -54,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     config = load_config(args.config)
+    raise_open_files_limit()  # before the parts start: each process inherits it
     wake = threading.Event()
     asked = {"stop": False, "reload": False}
 

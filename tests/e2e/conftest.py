@@ -42,7 +42,9 @@ class Hotspot:
         with self.log.open("ab") as log:
             self.process = self.topo.start(
                 self.topo.gateway,
-                [sys.executable, "-m", "gateway", "run", "--config", str(self.config)],
+                # systemd's default soft limit on open files, which `run` must raise itself.
+                ["prlimit", "--nofile=1024:",
+                 sys.executable, "-m", "gateway", "run", "--config", str(self.config)],
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
 
