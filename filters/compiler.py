@@ -24,6 +24,7 @@ from filters.attribution import attribute_keys, read_spool
 from filters.names import name_key
 from filters.never_block import NeverBlock
 from filters.parsers import EXCEPTION, ParseReport, file_format, parse_file
+from filters.parsers.base import ADDRESS, NOT_A_NAME
 from filters.progress import Progress
 from filters.snapshot_file import write_snapshot
 from filters.sources import SourceSpec
@@ -58,6 +59,8 @@ class SourceOutcome:
     shielded_total: int = 0
     sha256: str | None = None
     flag_counts: dict[int, int] = field(default_factory=dict)
+    # Address and page entries: few, kept in the metadata rather than the name table.
+    others: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def usual_flags(self) -> int:
@@ -110,6 +113,9 @@ def _spool_copy(
     for count, (name, flags, _line) in enumerate(
         parse_file(path, outcome.format, outcome.report, extra), start=1
     ):
+        if flags & NOT_A_NAME:
+            outcome.others.append((name, flags))
+            continue
         key = name_key(name)
         if not flags & EXCEPTION:
             hit = never_block.protected_by(key)
@@ -168,6 +174,15 @@ def _spool_keys(paths: list[Path]) -> Iterator[str]:
             yield key
 
 
+def _other_entries(outcomes: list[SourceOutcome]) -> dict[str, list[list[Any]]]:
+    """The address and page entries of every source, as [entry, source index, flags]."""
+    found: dict[str, list[list[Any]]] = {"addresses": [], "pages": []}
+    for index, outcome in enumerate(outcomes):
+        for entry, flags in outcome.others:
+            found["addresses" if flags & ADDRESS else "pages"].append([entry, index, flags])
+    return found
+
+
 def compile_snapshot(
     inputs: list[CompileInput],
     never_block: NeverBlock,
@@ -217,6 +232,7 @@ def compile_snapshot(
         "attrs": [list(a) for a in attr_list],
         "pairs": [list(p) for p in pairs],
         "never_block": len(never_block.names),
+        **_other_entries(outcomes),
         **(extra_meta or {}),
     }
     progress.say(f"writing snapshot ({n_keys} names)")

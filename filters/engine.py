@@ -117,6 +117,32 @@ class BlocklistEngine:
             return snapshot_explain(name, hits) or UNLISTED
         return UNLISTED
 
+    def lookup_address(self, address: str) -> Verdict:
+        """The verdict for a destination address, by the lists' address entries."""
+        snapshot = self._snapshot
+        found = snapshot.match_address(address) if snapshot is not None else None
+        return found or UNLISTED
+
+    def lookup_request(self, host: str, target: str) -> Verdict:
+        """The verdict for a plain HTTP request: its host first, then the lists' page entries.
+
+        An allowed host (never-block, staff, a list's exception) is allowed whole: a page entry
+        is narrower than any of them and must not undo what staff or an allowlist decided.
+        """
+        verdict = self.lookup(host)
+        if verdict.blocked or verdict.tier != Tier.NONE:
+            return verdict
+        snapshot = self._snapshot
+        if snapshot is None or not snapshot.pages:
+            return verdict
+        name = host.lower().rstrip(".")
+        if not name.isascii():
+            try:
+                name = normalise_name(name)
+            except InvalidName:
+                return verdict
+        return snapshot.match_page(name, target) or verdict
+
     def explain(self, name: str) -> Verdict:
         """Like lookup, plus the line of the list that decided it (for staff; reads the list)."""
         verdict = self.lookup(name)
@@ -130,10 +156,38 @@ class BlocklistEngine:
         if found is None or verdict.tier not in (Tier.LIST_BLOCK, Tier.LIST_EXCEPTION):
             return verdict
         source, flags = found
-        meta = next((s for s in snapshot.meta["sources"] if s["name"] == source.name), None)
-        copy = self.store.source_copy(source.name)
+        return verdict._replace(line=self._line_of(snapshot, source.name, verdict.listed, flags))
+
+    def explain_address(self, address: str) -> Verdict:
+        """Like lookup_address, plus the line of the list that decided it."""
+        verdict = self.lookup_address(address)
+        snapshot = self._snapshot
+        found = snapshot.addresses.match(address) if snapshot is not None else None
+        if snapshot is None or found is None:
+            return verdict
+        listed, source_index, flags = found
+        source = snapshot.sources[source_index].name
+        return verdict._replace(line=self._line_of(snapshot, source, listed, flags))
+
+    def explain_request(self, host: str, target: str) -> Verdict:
+        """Like lookup_request, plus the line of the list that decided it."""
+        verdict = self.lookup_request(host, target)
+        snapshot = self._snapshot
+        if snapshot is None or verdict.listed is None or "/" not in verdict.listed:
+            return self.explain(host) if verdict.listed is not None else verdict
+        found = snapshot.pages.match(verdict.listed.partition("/")[0], target)
+        if found is None:
+            return verdict
+        listed, source_index, flags = found
+        source = snapshot.sources[source_index].name
+        return verdict._replace(line=self._line_of(snapshot, source, listed, flags))
+
+    def _line_of(self, snapshot: Snapshot, source: str, listed: str, flags: int) -> int | None:
+        """The line of a source's kept copy that gave an entry, if it is the copy compiled."""
+        meta = next((s for s in snapshot.meta["sources"] if s["name"] == source), None)
+        copy = self.store.source_copy(source)
         # Only a copy that is byte for byte the one compiled can say which line it was.
         if meta is None or not copy.exists() or file_sha256(copy) != meta.get("sha256"):
-            return verdict
+            return None
         extra = EXCEPTION if meta.get("action") == "allow" else 0
-        return verdict._replace(line=find_line(copy, source.format, verdict.listed, flags, extra))
+        return find_line(copy, meta["format"], listed, flags, extra)

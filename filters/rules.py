@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from filters.parsers.base import EXCEPTION, SUBDOMAINS_ONLY
+from filters.parsers.base import EXCEPTION, NOT_A_NAME, PAGE, PREFIX, SUBDOMAINS_ONLY
 
 
 def render_rule(fmt: str, name: str, flags: int) -> str:
-    """The canonical line for `name` with `flags` in format `fmt`."""
+    """The canonical line for `name` (a name, a network or a page) with `flags` in format `fmt`."""
     exception = bool(flags & EXCEPTION)
+    if flags & NOT_A_NAME:
+        return _render_other(fmt, name, flags)
     wildcard = "*." if flags & SUBDOMAINS_ONLY else ""
     if fmt == "adblock":
         return f"{'@@' if exception else ''}||{wildcard}{name}^"
@@ -18,3 +20,11 @@ def render_rule(fmt: str, name: str, flags: int) -> str:
     if fmt == "rpz":
         return f"{wildcard}{name} CNAME {'rpz-passthru.' if exception else '.'}"
     return f"{wildcard}{name}"
+
+
+def _render_other(fmt: str, entry: str, flags: int) -> str:
+    """Addresses and pages exist in adblock and plain lists only."""
+    if fmt != "adblock":
+        return entry
+    end = "" if flags & PAGE and flags & PREFIX else "^"
+    return f"{'@@' if flags & EXCEPTION else ''}||{entry}{end}"

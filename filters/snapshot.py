@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filters.address_rules import AddressRules
 from filters.attribution import NONE
 from filters.names import name_key
+from filters.page_rules import PageRules
 from filters.parsers.base import EXCEPTION
 from filters.rules import render_rule
 from filters.snapshot_file import SnapshotError, read_layout
@@ -49,6 +51,9 @@ class Snapshot:
             )
             self._attrs: list[tuple[int, int]] = [(a[0], a[1]) for a in self.meta["attrs"]]
             self._pairs: list[tuple[int, int]] = [(p[0], p[1]) for p in self.meta["pairs"]]
+            # Snapshots compiled before address and page entries existed have neither key.
+            self.addresses = AddressRules((e, i, f) for e, i, f in self.meta.get("addresses", []))
+            self.pages = PageRules((e, i, f) for e, i, f in self.meta.get("pages", []))
         except ValueError as exc:
             raise SnapshotError(f"{path}: damaged metadata: {exc}") from None
         except (KeyError, IndexError, TypeError) as exc:
@@ -82,6 +87,23 @@ class Snapshot:
         if hits is None:
             return None
         return self.explain(name, hits)
+
+    def match_address(self, address: str) -> Verdict | None:
+        """The list verdict for an IP address, or None when no listed network covers it."""
+        found = self.addresses.match(address)
+        return None if found is None else self._entry_verdict(*found)
+
+    def match_page(self, host: str, target: str) -> Verdict | None:
+        """The list verdict for a request target on a host by its page entries, or None."""
+        found = self.pages.match(host, target)
+        return None if found is None else self._entry_verdict(*found)
+
+    def _entry_verdict(self, listed: str, source_index: int, flags: int) -> Verdict:
+        """The verdict of an address or page entry, with its rule as its list writes it."""
+        source = self.sources[source_index]
+        tier = Tier.LIST_EXCEPTION if flags & EXCEPTION else Tier.LIST_BLOCK
+        rule = render_rule(source.format, listed, flags)
+        return Verdict(tier == Tier.LIST_BLOCK, tier, source.category, source.name, rule, listed)
 
     def explain(self, name: str, hits: list[tuple[int, int]]) -> Verdict | None:
         """Pick the deciding entry among the listed suffixes of `name` (from `hits`).

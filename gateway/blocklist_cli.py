@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import shlex
 import sys
@@ -20,6 +21,7 @@ from filters.snapshot_file import SnapshotError
 from filters.staff import AuditEvent, AuditLog, staff_entries, utc_now
 from filters.store import SnapshotStore, StoreError
 from filters.update import UpdateSettings, run_rollback, run_update
+from filters.url_rules import parse_network
 from filters.verdict import Verdict
 from gateway.blocklist_report import print_audit, print_stats
 from gateway.config import GatewayConfig, effective_sources, load_config
@@ -42,8 +44,10 @@ def add_blocklist_commands(commands: Any, add_common: AddOptions) -> None:
     update = command("update", cmd_update, "fetch every source and swap in a new snapshot")
     update.add_argument("--force", action="store_true", help="accept sources the guards hold")
     update.add_argument("--quiet", action="store_true", help="print only the summary")
-    check = command("check", cmd_check, "say whether a name is blocked, and by which rule")
-    check.add_argument("name", help="a domain name (or a URL: its host is checked)")
+    check = command("check", cmd_check, "say whether a name, address or URL is blocked, and why")
+    check.add_argument(
+        "name", help="a domain name, an IP address, or a URL (its host, then its page, is checked)"
+    )
     check.add_argument("--json", action="store_true", help="print the verdict as JSON")
     add = command("add", cmd_add, "block a name and its subdomains (staff entry)")
     add.add_argument("name")
@@ -115,14 +119,36 @@ def format_verdict(name: str, verdict: Verdict) -> str:
     return text
 
 
+def _checked(raw: str) -> tuple[str, Callable[[BlocklistEngine], Verdict]]:
+    """What `check` was asked about, as it is shown, and how to explain its verdict.
+
+    Checked before any list is loaded, so bad input fails fast with its own message.
+    """
+    text = raw.strip()
+    if parse_network(text) is not None and "/" not in text:
+        address = str(ipaddress.ip_address(text.strip("[]")))
+        return address, lambda engine: engine.explain_address(address)
+    if "://" in text or "/" in text:
+        parts = urllib.parse.urlsplit(text if "://" in text else f"http://{text}")
+        if parse_network(parts.hostname or "") is not None:
+            return _checked(parts.hostname or "")  # a page at an address: its address decides
+        host = _name_argument(parts.hostname or "")
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if target != "/":
+            return host + target, lambda engine: engine.explain_request(host, target)
+        text = host
+    name = _name_argument(text)
+    return name, lambda engine: engine.explain(name)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    """`blocklist check NAME`."""
-    name = _name_argument(args.name)
+    """`blocklist check NAME|ADDRESS|URL`."""
+    name, explain = _checked(args.name)
     engine = _engine(_config(args))
     if engine.snapshot is None:
         print("note: no snapshot yet; run `blocklist update` (staff entries still apply)",
               file=sys.stderr)  # fmt: skip
-    verdict = engine.explain(name)
+    verdict = explain(engine)
     if args.json:
         print(json.dumps(verdict.to_json(name), ensure_ascii=False))
     else:

@@ -42,6 +42,8 @@ def stats_data(store: SnapshotStore) -> dict[str, Any]:
             "id": meta["id"],
             "created": meta["created"],
             "names": meta["keys"],
+            "addresses": len(meta.get("addresses", [])),
+            "pages": len(meta.get("pages", [])),
             "bytes": current.stat().st_size,
             "compile_seconds": meta.get("compile_seconds"),
         }
@@ -74,7 +76,8 @@ def print_stats(store: SnapshotStore, as_json: bool) -> None:
         print("no snapshot yet: run `hotspot-gateway blocklist update`")
     else:
         print(
-            f"snapshot {snap['id']}: {snap['names']} names, {snap['bytes'] / 1e6:.1f} MB, "
+            f"snapshot {snap['id']}: {snap['names']} names, {snap['addresses']} addresses, "
+            f"{snap['pages']} pages, {snap['bytes'] / 1e6:.1f} MB, "
             f"created {snap['created']} ({_age(snap['created'], now)} ago)"
         )
         header = f"{'source':<24} {'category':<11} {'entries':>9} {'rejected':>8}  {'used':<9}"

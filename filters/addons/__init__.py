@@ -35,7 +35,7 @@ def default_addons(
         # Before NoSniPolicy: a ClientHello with a name is judged by the name; the policy only
         # sees what is left, and each skips a ClientHello the other has decided.
         SniBlocking(engine, counters),
-        NoSniPolicy(counters),
+        NoSniPolicy(engine, counters),
         HttpBlocking(engine, counters, block_page),
         # Last: it only observes, and also looks at requests HttpBlocking has answered.
         SniHostMismatch(counters),

@@ -1,4 +1,4 @@
-"""Plain HTTP by host: a blocked host gets the block page, the portal's own names are left alone."""
+"""Plain HTTP by host and page: a blocked request gets the block page; the portal's names pass."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def is_ip_literal(host: str) -> bool:
 
 
 class HttpBlocking:
-    """Answers requests for blocked hosts with the block page, before any upstream connection."""
+    """Answers requests for blocked hosts, pages and addresses with the block page, unforwarded."""
 
     def __init__(
         self, engine: BlocklistEngine, counters: ProxyCounters, block_page: BlockPage | None = None
@@ -98,12 +98,14 @@ class HttpBlocking:
             return
         # In transparent mode the request line has no host; pretty_host reads the Host header.
         host = canonical_host(flow.request.pretty_host)
-        # The portal serves its own names; an IP literal cannot match a name list.
-        if host in self.portal_hosts or not host or is_ip_literal(host):
+        # The portal serves its own names.
+        if host in self.portal_hosts or not host:
             return
-        # Lists may name paths, but the engine matches host names only, so a request is judged
-        # by its host alone.
-        verdict = self.engine.lookup(host)
+        if is_ip_literal(host):
+            verdict = self.engine.lookup_address(host)
+        else:
+            # The transparent request line carries the path and query only.
+            verdict = self.engine.lookup_request(host, flow.request.path)
         if not verdict.blocked:
             return
         category = verdict.category or UNKNOWN_CATEGORY

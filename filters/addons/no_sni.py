@@ -1,4 +1,9 @@
-"""TLS without a server name (an IP typed by hand, or an SNI mitmproxy finds invalid): a policy."""
+"""TLS without a server name (an IP typed by hand, or an SNI mitmproxy finds invalid).
+
+The destination address is checked against the lists' address entries (TrustPositif publishes
+blocked addresses too): a listed address is refused, an address a list excepts is passed, and
+any other follows the `no_sni_policy` option.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from mitmproxy.tls import ClientHelloData
 
 from filters.addons.counters import NO_SNI_ALLOWED, NO_SNI_BLOCKED, ProxyCounters
 from filters.addons.decisions import TlsDecision, is_decided, pass_through, refuse
+from filters.engine import BlocklistEngine
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +32,10 @@ def parse_no_sni_policy(value: str) -> str:
 
 
 class NoSniPolicy:
-    """Passes or refuses a ClientHello that names no server, by the `no_sni_policy` option."""
+    """Passes or refuses a ClientHello that names no server, by its address, then by policy."""
 
-    def __init__(self, counters: ProxyCounters) -> None:
+    def __init__(self, engine: BlocklistEngine, counters: ProxyCounters) -> None:
+        self.engine = engine
         self.counters = counters
         self.policy = "allow"  # the option's default; configure only runs on changes
 
@@ -56,9 +63,17 @@ class NoSniPolicy:
             return
         address = data.context.server.address
         destination = f"{address[0]}:{address[1]}" if address else "unknown destination"
-        # The lists carry names only so far: there is no IP entry to check the address against,
-        # so the address is only reported.
-        if self.policy == "block":
+        verdict = self.engine.lookup_address(address[0]) if address else None
+        if verdict is not None and verdict.blocked:
+            reason = f"blocked: TLS without SNI to listed address {destination} ({verdict.rule})"
+            refuse(data, TlsDecision("refuse", reason, category=verdict.category))
+            self.counters.count(NO_SNI_BLOCKED, verdict.category)
+            logger.info("%s, %s: %s", reason, verdict.category, verdict.source)
+        elif verdict is not None and verdict.listed is not None:
+            reason = f"allowed: TLS without SNI to excepted address {destination}"
+            pass_through(data, TlsDecision("pass", reason, category=verdict.category))
+            self.counters.count(NO_SNI_ALLOWED)
+        elif self.policy == "block":
             reason = f"blocked: TLS without SNI to {destination} (no_sni_policy=block)"
             refuse(data, TlsDecision("refuse", reason))
             self.counters.count(NO_SNI_BLOCKED)

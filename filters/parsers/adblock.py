@@ -1,13 +1,16 @@
 """Adblock-style lists: `||name^` blocks, `@@||name^` exceptions, `!` comments.
 
-Only rules that mean "this domain and its subdomains" are honoured. Rules whose meaning depends
-on what DNS cannot see (a page, a path, a request type) are rejected and counted by kind, so a
-list's rule is never applied more broadly or narrowly than its author wrote it.
+Rules that mean "this domain and its subdomains" are honoured, and so are the two narrower kinds
+the proxy can check: a page (`||name/path`, for plain HTTP) and an address (`||192.0.2.1^`, for
+connections that name no server). Rules whose meaning depends on what neither can see (a request
+type, a regular expression, cosmetic filtering) are rejected and counted by kind, so a list's
+rule is never applied more broadly or narrowly than its author wrote it.
 """
 
 from __future__ import annotations
 
-from filters.parsers.base import EXCEPTION, RawEntries, Rejected
+from filters.parsers.base import ADDRESS, EXCEPTION, PAGE, PREFIX, RawEntries, Rejected
+from filters.url_rules import parse_network
 
 _COSMETIC_MARKERS = ("##", "#@#", "#?#", "#$#", "#%#", "$$", "$@$")
 
@@ -29,11 +32,12 @@ def parse_adblock_line(line: str) -> RawEntries:
     if options:
         first = options.split(",")[0].split("=")[0].lstrip("~")
         raise Rejected(f"unsupported option ${first}")
-    return ((_domain_of(pattern), flags),)
+    target, kind = _target_of(pattern)
+    return ((target, flags | kind),)
 
 
-def _domain_of(pattern: str) -> str:
-    """The domain of `||name^`, `||name^|`, `||name`, `|http://name^` or a bare name."""
+def _target_of(pattern: str) -> tuple[str, int]:
+    """The domain, page or address of `||name^`, `||name/path`, `|http://name^`, a bare name."""
     if pattern.startswith("||"):
         pattern = pattern[2:]
     elif pattern.startswith("|"):
@@ -41,10 +45,14 @@ def _domain_of(pattern: str) -> str:
         if not sep or scheme not in ("http", "https"):
             raise Rejected("address pattern")
         pattern = rest
-    pattern = pattern.removesuffix("|").removesuffix("^")
-    if pattern.endswith("/"):
-        pattern = pattern[:-1]
-    if "/" in pattern or "?" in pattern:
+    bare = pattern.removesuffix("|").removesuffix("^")
+    if parse_network(bare) is not None:  # before the path split: "192.0.2.0/24" is a network
+        return bare, ADDRESS
+    host, slash, path = pattern.partition("/")
+    if slash and path.rstrip("^|/"):
+        return _page_of(host, path)
+    pattern = host.removesuffix("|").removesuffix("^")
+    if "?" in pattern:
         raise Rejected("path rule")
     if "^" in pattern or "|" in pattern:
         raise Rejected("separator inside a pattern")
@@ -52,4 +60,20 @@ def _domain_of(pattern: str) -> str:
         raise Rejected("wildcard pattern")
     if ":" in pattern:
         raise Rejected("port rule")
-    return pattern
+    return pattern, 0
+
+
+def _page_of(host: str, path: str) -> tuple[str, int]:
+    """A page rule: `path^` ends at a separator; a bare `path` matches any continuation."""
+    if path.endswith("|"):
+        raise Rejected("exact address rule")
+    kind = PAGE
+    if path.endswith("^"):
+        path = path[:-1]
+    else:
+        kind |= PREFIX
+    if "^" in host or "^" in path or "|" in path:
+        raise Rejected("separator inside a pattern")
+    if "*" in path or "*" in host:
+        raise Rejected("wildcard pattern")
+    return f"{host}/{path}", kind

@@ -8,10 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from filters.names import InvalidName, normalise_name
+from filters.url_rules import canonical_network, canonical_page
 
 # Entry flags, kept as small ints because a 10-million-line list makes one per line.
 EXCEPTION = 1  # the entry allows (adblock @@, RPZ passthru, an allow-list source)
 SUBDOMAINS_ONLY = 2  # "*.name": blocks what is under the name, not the name itself
+ADDRESS = 4  # the entry is an IP address or network, for connections that name no server
+PAGE = 8  # the entry is a host and a path ("example.com/judi"), for plain HTTP requests
+PREFIX = 16  # a PAGE entry matches any request target that starts with its path (adblock)
+NOT_A_NAME = ADDRESS | PAGE
 
 MAX_EXAMPLES = 3
 
@@ -73,6 +78,10 @@ class ParseReport:
 
 def entry_from_raw(raw: str, flags: int) -> tuple[str, int]:
     """Normalise one raw name, turning a leading "*." into the SUBDOMAINS_ONLY flag."""
+    if flags & ADDRESS:
+        return canonical_network(raw), flags
+    if flags & PAGE:
+        return canonical_page(raw), flags
     if raw.startswith("*."):
         raw = raw[2:]
         flags |= SUBDOMAINS_ONLY

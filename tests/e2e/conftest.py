@@ -18,7 +18,7 @@ from tests.e2e.netns import INTERNET, LAN_GATEWAY, REPO, Topology, stop_process,
 from tests.filters.builders import publish_lists, spec
 
 PORTAL = "portal.hotspot.internal"
-LISTS = [(spec("judi", "gambling"), "judi.test\n")]
+LISTS = [(spec("judi", "gambling"), "judi.test\nexample.test/slot-gacor\n")]
 
 needs_root_tools = pytest.mark.skipif(
     any(shutil.which(tool) is None for tool in ("ip", "nft", "conntrack")),

@@ -42,6 +42,11 @@ def test_http_is_checked_by_host(make_hotspot: Callable[..., Hotspot]) -> None:
     assert blocked["status"] == 403 and "judi.test" in blocked["body"], blocked
     assert "Situs ini diblokir" in blocked["body"]  # the same page as the portal's own
     assert "0812-0000-0000" in blocked["body"]  # with how to report a wrong block
+    # A page the lists name, on a site they do not: that page alone gets the block page.
+    listed = hotspot.phone(0, "get", "http://example.test/slot-gacor/hari-ini?x=1")
+    assert listed["status"] == 403 and "Situs ini diblokir" in listed["body"], listed
+    sibling = hotspot.phone(0, "get", "http://example.test/slot-gacoran")
+    assert sibling["status"] == 200 and "Example Test Page" in sibling["body"], sibling
     # mitmproxy's own pages are not served to phones: mitm.it would offer its CA certificate.
     onboarding = hotspot.phone(0, "get", "http://mitm.it/cert/pem")
     assert onboarding["status"] == 200 and "Example Test Page" in onboarding["body"], onboarding

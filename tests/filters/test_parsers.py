@@ -17,7 +17,7 @@ from filters.parsers import (
     line_parser,
     parse_file,
 )
-from filters.parsers.base import MAX_EXAMPLES, parse_lines
+from filters.parsers.base import ADDRESS, MAX_EXAMPLES, PAGE, PREFIX, parse_lines
 from tests.conftest import shared_list
 
 DRUGS = tuple(f"blocklistproject-drugs.{ext}" for ext in ("hosts", "adblock", "dnsmasq"))
@@ -194,12 +194,15 @@ def test_adblock_comments_and_headers_are_skipped_silently() -> None:
         ("/ads[0-9]+\\.example/", "regular expression"),
         ("example.com##.banner", "cosmetic rule"),
         ("##.ad-box", "cosmetic rule"),
-        ("||path.example/ads", "path rule"),
-        ("||path.example^/ads/banner.gif", "path rule"),
+        ("||path.example?q=1", "path rule"),
+        ("||path.example^/ads/banner.gif", "separator inside a pattern"),
+        ("||path.example/ads|", "exact address rule"),
+        ("||path.example/ads*.gif", "wildcard pattern"),
+        ("||path.example:8080/ads", "port rule"),
         ("||port.example:8080^", "port rule"),
         ("||ads.*.example^", "wildcard pattern"),
         ("|ftp://f.example^", "address pattern"),
-        ("||1.2.3.4^", "ip address, not a name"),
+        ("||1.2.3.4:443^", "port rule"),
     ],
 )
 def test_adblock_rules_the_engine_cannot_honour_are_rejected(line: str, reason: str) -> None:
@@ -215,11 +218,12 @@ def test_adblock_report_counts_rejections_by_reason_with_line_numbers() -> None:
         "||d.example^$third-party\nexample.org##.ad\n@@||e.example^\n/regex/\n"
     )
     entries, report = parse_text("adblock", text)
-    assert entries == [("a.example", 0, 2), ("e.example", EXCEPTION, 7)]
+    assert entries == [
+        ("a.example", 0, 2), ("c.example/path", PAGE | PREFIX, 4), ("e.example", EXCEPTION, 7)
+    ]  # fmt: skip
     assert report.rejected == Counter(
         {
             "unsupported option $third-party": 2,
-            "path rule": 1,
             "cosmetic rule": 1,
             "regular expression": 1,
         }
@@ -228,9 +232,27 @@ def test_adblock_report_counts_rejections_by_reason_with_line_numbers() -> None:
         (3, "||b.example^$third-party"),
         (5, "||d.example^$third-party"),
     ]
-    assert report.examples["path rule"] == [(4, "||c.example/path")]
     assert report.lines == 8
-    assert json.loads(json.dumps(report.to_json()))["rejected"]["path rule"] == 1
+    assert json.loads(json.dumps(report.to_json()))["rejected"]["cosmetic rule"] == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("||198.51.100.7^", ("198.51.100.7", ADDRESS)),
+        ("@@||198.51.100.0/24^", ("198.51.100.0/24", ADDRESS | EXCEPTION)),
+        ("||[2001:db8::1]^", ("2001:db8::1", ADDRESS)),
+        ("||Judi.Example/Slot/^", ("judi.example/slot/", PAGE)),
+        ("||judi.example/slot^", ("judi.example/slot", PAGE)),
+        ("||judi.example/slot", ("judi.example/slot", PAGE | PREFIX)),
+        ("|https://judi.example/a%20b^", ("judi.example/a b", PAGE)),
+        ("||judi.example/^", ("judi.example", 0)),  # the whole site
+    ],
+)
+def test_adblock_pages_and_addresses(line: str, expected: tuple[str, int]) -> None:
+    entries, report = parse_text("adblock", line + "\n")
+    assert names_flags(entries) == [expected]
+    assert report.rejected_total == 0
 
 
 @pytest.mark.parametrize(
@@ -365,7 +387,7 @@ def test_domains_bad_lines_are_counted_and_the_rest_is_parsed(tmp_path: Path) ->
     path.write_bytes(
         b"one.example\n\xff\xfe\x00garbage\ntwo.example\na..b\n"
         + b"x" * 64
-        + b".example\nthree words here\nhttp://u.example/p\nfour.example\n"
+        + b".example\nthree words here\nftp://u.example/p\nfour.example\n"
     )
     report = ParseReport()
     entries = list(parse_file(path, "domains", report))
@@ -376,9 +398,30 @@ def test_domains_bad_lines_are_counted_and_the_rest_is_parsed(tmp_path: Path) ->
         "empty label": [4],
         "label longer than 63 bytes": [5],
         "more than one word on a line": [6],
-        "url or path, not a name": [7],
+        "address of a scheme other than http or https": [7],
     }
     assert report.lines == 8
+
+
+def test_domains_lists_carry_addresses_and_pages() -> None:
+    text = (
+        "198.51.100.7\n198.51.100.0/24\n10.1.2.3/8\n2001:DB8::/32\n[2001:db8::5]\n"
+        "judi.example/slot\nhttp://Judi.Example/a/./b/?q=1\nhttps://site.example/\n"
+        "judi.example/\n300.1.2.3\nhttp://judi.example:8080/x\n"
+    )
+    entries, report = parse_text("domains", text)
+    assert names_flags(entries) == [
+        ("198.51.100.7", ADDRESS),
+        ("198.51.100.0/24", ADDRESS),
+        ("10.0.0.0/8", ADDRESS),  # the network the line means, not a rejected line
+        ("2001:db8::/32", ADDRESS),
+        ("2001:db8::5", ADDRESS),
+        ("judi.example/slot", PAGE),
+        ("judi.example/a/b/?q=1", PAGE),
+        ("site.example", 0),
+        ("judi.example", 0),
+    ]
+    assert report.rejected == Counter({"ip address, not a name": 1, "port rule": 1})
 
 
 def test_report_examples_are_capped_per_reason() -> None:

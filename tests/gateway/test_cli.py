@@ -72,13 +72,45 @@ def test_check_accepts_a_pasted_url_and_prints_json(
                        "--config", str(updated))  # fmt: skip
     data = json.loads(out)
     assert code == 0
-    assert data["verdict"] == "blocked" and data["name"] == "001kanpou.com"
+    assert data["verdict"] == "blocked" and data["name"] == "001kanpou.com/x?y=1"
+    assert data["listed"] == "001kanpou.com"  # the page is blocked by its host
     assert (data["source"], data["category"], data["rule"]) == (
         "drugs",
         "malware",
         "||001kanpou.com^",
     )
     assert data["tier"] == "list-block" and data["line"] > 10
+
+
+def test_check_answers_for_addresses_and_pages_with_their_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = tmp_path / "tp.txt"
+    listing.write_text("# TrustPositif\njudi.test\n203.0.113.0/24\nberita.test/slot-gacor\n")
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(
+        f'[blocklists]\nstate_dir = "{tmp_path / "s"}"\n[[blocklists.sources]]\n'
+        f'name = "tp"\nurl = "file://{listing}"\ncategory = "gambling"\n'
+    )
+    assert run(capsys, "blocklist", "update", "--config", str(cfg), "--quiet")[0] == 0
+
+    def check(what: str) -> dict[str, object]:
+        code, out, err = run(capsys, "blocklist", "check", what, "--json", "--config", str(cfg))
+        assert code == 0, err
+        return dict(json.loads(out))
+
+    address = check("203.0.113.77")
+    assert (address["verdict"], address["rule"], address["line"]) == (
+        "blocked", "203.0.113.0/24", 3
+    )  # fmt: skip
+    assert check("http://203.0.113.9/x")["verdict"] == "blocked"
+    assert check("203.0.114.1")["verdict"] == "allowed"
+    page = check("https://www.berita.test/slot-gacor/hari-ini")
+    assert (page["verdict"], page["name"], page["line"]) == (
+        "blocked", "www.berita.test/slot-gacor/hari-ini", 4
+    )  # fmt: skip
+    assert check("berita.test/olahraga")["verdict"] == "allowed"
+    assert check("berita.test")["verdict"] == "allowed"
 
 
 def test_staff_edits_apply_at_once_and_are_audited(
@@ -163,7 +195,7 @@ def test_stats_shows_sources_rejects_and_ages(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     listing = tmp_path / "mixed.txt"
-    listing.write_text("good.test\nbad..name\n1.2.3.4\nalso-good.test\n")
+    listing.write_text("good.test\nbad..name\n1.2.3.999\nalso-good.test\n9.9.9.0/24\n")
     cfg = tmp_path / "gateway.toml"
     cfg.write_text(
         f'[blocklists]\nstate_dir = "{tmp_path / "s"}"\n[[blocklists.sources]]\n'
@@ -174,9 +206,11 @@ def test_stats_shows_sources_rejects_and_ages(
     assert code == 0
     assert "mixed" in out and " phishing " in out
     assert "rejected 1 empty label: line 2: bad..name" in out
-    assert "rejected 1 ip address, not a name: line 3: 1.2.3.4" in out
+    assert "rejected 1 ip address, not a name: line 3: 1.2.3.999" in out
+    assert ": 2 names, 1 addresses, 0 pages," in out
     data = json.loads(run(capsys, "blocklist", "stats", "--json", "--config", str(cfg))[1])
-    assert data["sources"][0]["entries"] == 2 and data["snapshot"]["names"] == 2
+    assert data["sources"][0]["entries"] == 3 and data["snapshot"]["names"] == 2
+    assert data["snapshot"]["addresses"] == 1
 
 
 def test_update_reports_progress_source_by_source(

@@ -19,5 +19,9 @@ with warnings.catch_warnings():
 def engine(state_dir: Path) -> BlocklistEngine:
     return engine_for(
         state_dir,
-        [(spec("judi", "gambling"), "judi.test\n"), (spec("tp", "porn"), "porn.test\n")],
+        [
+            (spec("judi", "gambling"), "judi.test\n198.51.100.0/24\nnews.example/slot-gacor\n"),
+            (spec("tp", "porn"), "porn.test\n2001:db8:bad::/48\n"),
+            (spec("ok", "porn", action="allow"), "198.51.100.9\n"),
+        ],
     )

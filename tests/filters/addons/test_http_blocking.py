@@ -66,6 +66,34 @@ def test_allowed_host_is_untouched(engine: BlocklistEngine) -> None:
     assert counters.snapshot() == {}
 
 
+@pytest.mark.parametrize(
+    ("host", "path", "blocked"),
+    [
+        ("news.example", "/slot-gacor", True),
+        ("www.news.example", "/slot-gacor/hari-ini?page=2", True),  # under the page, a subdomain
+        ("news.example", "/x/../%53lot-Gacor", True),  # what the server would serve anyway
+        ("news.example", "//slot-gacor", True),
+        ("news.example", "/slot-gacoran", False),  # another page that starts alike
+        ("news.example", "/berita/slot-gacor", False),
+        ("news.example", "/", False),
+        ("198.51.100.7", "/", True),  # a listed address typed by hand
+        ("198.51.100.9", "/", False),  # an address an allowlist excepts
+    ],
+)
+def test_pages_and_addresses_named_by_the_lists(
+    engine: BlocklistEngine, host: str, path: str, blocked: bool
+) -> None:
+    counters = ProxyCounters()
+    addon = HttpBlocking(engine, counters, page)
+    with addon_context(addon):
+        flow = transparent_flow(host, path)
+        addon.request(flow)
+    assert (flow.response is not None) is blocked
+    if blocked:
+        assert flow.metadata["hotspot_blocked"]["category"] == "gambling"
+        assert counters.get(HTTP_BLOCKED, "gambling") == 1
+
+
 def test_portal_hosts_are_left_to_the_portal(engine: BlocklistEngine) -> None:
     addon = HttpBlocking(engine, ProxyCounters(), page)
     with addon_context(addon) as tctx:

@@ -14,6 +14,7 @@ from filters.addons import ProxyCounters, default_addons
 from filters.addons.counters import NO_SNI_BLOCKED, SNI_ALLOWED, SNI_BLOCKED
 from filters.engine import BlocklistEngine
 from tests.filters.addons.harness import client_hello_bytes
+from tests.filters.builders import engine_for, spec
 from tests.filters.addons.loopback import (
     GREETING,
     HookSpy,
@@ -96,6 +97,30 @@ def test_no_sni_follows_the_block_policy(
         time.sleep(0.3)
         assert server.accepted == 0
     assert counters.get(NO_SNI_BLOCKED) == 1
+
+
+def test_a_listed_address_is_refused_without_sni_and_an_unlisted_one_passes(
+    state_dir: Path, certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    engine = engine_for(state_dir, [(spec("tp-ip", "gambling"), "127.0.0.0/31\n")])
+    counters = ProxyCounters()
+    addons = default_addons(engine, counters=counters)
+    with TlsServer(*certificate) as server, ProxyThread(addons, tmp_path / "mitm") as proxy:
+        assert refused_silently(proxy, server, None) == b""  # policy allow, address listed
+        time.sleep(0.3)
+        assert server.accepted == 0
+        assert counters.get(NO_SNI_BLOCKED, "gambling") == 1
+    unlisted = engine_for(state_dir / "other", [(spec("tp-ip", "gambling"), "10.0.0.0/8\n")])
+    with (
+        TlsServer(*certificate) as server,
+        ProxyThread(default_addons(unlisted), tmp_path / "mitm2") as proxy,
+        open_tunnel(proxy.port, server.port) as sock,
+    ):
+        context = ssl.create_default_context(cafile=str(certificate[0]))
+        context.check_hostname = False
+        with context.wrap_socket(sock) as tls:  # no server_hostname: no SNI
+            assert tls.recv(100) == GREETING
+        assert server.accepted == 1
 
 
 class KillInServerConnect:
