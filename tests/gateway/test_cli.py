@@ -45,6 +45,21 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def updated_single_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, category: str, text: str
+) -> Path:
+    """A config with one list file holding `text`, updated; returns the config's path."""
+    listing = tmp_path / f"{name}.txt"
+    listing.write_text(text)
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(
+        f'[blocklists]\nstate_dir = "{tmp_path / "s"}"\n[[blocklists.sources]]\n'
+        f'name = "{name}"\nurl = "file://{listing}"\ncategory = "{category}"\n'
+    )
+    assert run(capsys, "blocklist", "update", "--config", str(cfg), "--quiet")[0] == 0
+    return cfg
+
+
 def test_check_prints_one_line_per_verdict(
     updated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -85,14 +100,8 @@ def test_check_accepts_a_pasted_url_and_prints_json(
 def test_check_answers_for_addresses_and_pages_with_their_lines(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    listing = tmp_path / "tp.txt"
-    listing.write_text("# TrustPositif\njudi.test\n203.0.113.0/24\nberita.test/slot-gacor\n")
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[blocklists]\nstate_dir = "{tmp_path / "s"}"\n[[blocklists.sources]]\n'
-        f'name = "tp"\nurl = "file://{listing}"\ncategory = "gambling"\n'
-    )
-    assert run(capsys, "blocklist", "update", "--config", str(cfg), "--quiet")[0] == 0
+    text = "# TrustPositif\njudi.test\n203.0.113.0/24\nberita.test/slot-gacor\n"
+    cfg = updated_single_source(tmp_path, capsys, "tp", "gambling", text)
 
     def check(what: str) -> dict[str, object]:
         code, out, err = run(capsys, "blocklist", "check", what, "--json", "--config", str(cfg))
@@ -194,14 +203,8 @@ def test_update_with_every_source_failing_exits_1(
 def test_stats_shows_sources_rejects_and_ages(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    listing = tmp_path / "mixed.txt"
-    listing.write_text("good.test\nbad..name\n1.2.3.999\nalso-good.test\n9.9.9.0/24\n")
-    cfg = tmp_path / "gateway.toml"
-    cfg.write_text(
-        f'[blocklists]\nstate_dir = "{tmp_path / "s"}"\n[[blocklists.sources]]\n'
-        f'name = "mixed"\nurl = "file://{listing}"\ncategory = "phishing"\n'
-    )
-    assert run(capsys, "blocklist", "update", "--config", str(cfg), "--quiet")[0] == 0
+    text = "good.test\nbad..name\n1.2.3.999\nalso-good.test\n9.9.9.0/24\n"
+    cfg = updated_single_source(tmp_path, capsys, "mixed", "phishing", text)
     code, out, _ = run(capsys, "blocklist", "stats", "--config", str(cfg))
     assert code == 0
     assert "mixed" in out and " phishing " in out

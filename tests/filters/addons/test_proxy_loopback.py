@@ -14,7 +14,6 @@ from filters.addons import ProxyCounters, default_addons
 from filters.addons.counters import NO_SNI_BLOCKED, SNI_ALLOWED, SNI_BLOCKED
 from filters.engine import BlocklistEngine
 from tests.filters.addons.harness import client_hello_bytes
-from tests.filters.builders import engine_for, spec
 from tests.filters.addons.loopback import (
     GREETING,
     HookSpy,
@@ -24,6 +23,7 @@ from tests.filters.addons.loopback import (
     open_tunnel,
     read_until_closed,
 )
+from tests.filters.builders import engine_for, spec
 
 pytestmark = pytest.mark.timeout(60)
 
