@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from filters.addons.bounded_client_hello import BoundedClientHello
 from filters.addons.counters import ProxyCounters
 from filters.addons.first_message_deadline import FirstMessageDeadline
 from filters.addons.http_blocking import BlockPage, HttpBlocking
@@ -11,6 +12,7 @@ from filters.addons.sni_host_mismatch import SniHostMismatch
 from filters.engine import BlocklistEngine
 
 __all__ = [
+    "BoundedClientHello",
     "FirstMessageDeadline",
     "HttpBlocking",
     "NoSniPolicy",
@@ -27,7 +29,11 @@ def default_addons(
     *,
     counters: ProxyCounters | None = None,
 ) -> list[object]:
-    """The filtering addons in the order they must run, sharing one set of counters."""
+    """The filtering addons in the order they must run, sharing one set of counters.
+
+    They are added after mitmproxy's own addons (`gateway.proxy.service.mitmproxy_addons`),
+    where BoundedClientHello, sharing these counters, stands in for mitmproxy's NextLayer.
+    """
     counters = counters or ProxyCounters()
     return [
         # First: it starts each connection's clock, and stops it at the ClientHello or request.

@@ -13,6 +13,7 @@ NO_SNI_ALLOWED = "no_sni_allowed"
 HTTP_BLOCKED = "http_blocked"
 SNI_HOST_MISMATCH = "sni_host_mismatch"
 FIRST_MESSAGE_LATE = "first_message_late"
+FIRST_MESSAGE_OVERSIZED = "first_message_oversized"
 
 NO_CATEGORY = "-"
 

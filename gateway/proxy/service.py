@@ -18,9 +18,9 @@ from typing import Protocol
 
 import uvloop
 from mitmproxy import master, options
-from mitmproxy.addons import core, disable_h2c, errorcheck, next_layer, proxyserver, tlsconfig
+from mitmproxy.addons import core, disable_h2c, errorcheck, proxyserver, tlsconfig
 
-from filters.addons import default_addons
+from filters.addons import BoundedClientHello, ProxyCounters, default_addons
 from filters.engine import BlocklistEngine
 from gateway.config import GatewayConfig
 from gateway.dns.reload import keep_blocklists_fresh
@@ -69,7 +69,7 @@ def addon_options() -> dict[str, object]:
     }
 
 
-def mitmproxy_addons() -> list[object]:
+def mitmproxy_addons(counters: ProxyCounters) -> list[object]:
     """The few of mitmproxy's own addons a filtering proxy needs, not its default set.
 
     The default set would answer phones itself (`onboarding` serves mitm.it, which offers a CA
@@ -79,7 +79,9 @@ def mitmproxy_addons() -> list[object]:
     return [
         core.Core(),  # the core options and commands
         proxyserver.Proxyserver(),  # the listener and its connections
-        next_layer.NextLayer(),  # what each connection is: TLS, HTTP or raw TCP
+        # What each connection is (TLS, HTTP or raw TCP): mitmproxy's NextLayer, deciding
+        # only on a whole ClientHello and refusing one that grows past a size cap.
+        BoundedClientHello(counters),
         tlsconfig.TlsConfig(),  # the TLS options the layers read (nothing is decrypted)
         disable_h2c.DisableH2C(),  # cleartext HTTP/2 upgrades refused, as mitmproxy does
         errorcheck.ErrorCheck(),  # a proxy that cannot listen (address taken) exits
@@ -90,9 +92,10 @@ async def serve_proxy(config: GatewayConfig, ready: Ready | None = None) -> None
     """Run the proxy until cancelled or SIGTERM."""
     engine = await asyncio.to_thread(BlocklistEngine, config.blocklists.state_dir)
     proxy = master.Master(proxy_options(config), with_termlog=False)
-    proxy.addons.add(*mitmproxy_addons())
+    counters = ProxyCounters()
+    proxy.addons.add(*mitmproxy_addons(counters))
     settings = settings_from_config(config)
-    proxy.addons.add(*default_addons(engine, block_page_renderer(settings)))
+    proxy.addons.add(*default_addons(engine, block_page_renderer(settings), counters=counters))
     if ready is not None:
         proxy.addons.add(ReadySignal(ready))  # last: its hook runs once the others have started
     proxy.options.update(**addon_options(), portal_hosts=sorted(settings.portal_hosts))

@@ -14,6 +14,7 @@ import json
 import re
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -209,6 +210,42 @@ def client_hello(server_name: str) -> bytes:
     return outgoing.read()
 
 
+RECORD = 16 * 1024  # the largest TLS record: how a client would send a huge ClientHello
+
+
+def huge_client_hello_records(total: int) -> list[bytes]:
+    """Handshake records of a ClientHello that declares 4 MB and brings `total` bytes of it."""
+    body = b"\x01" + struct.pack("!I", 4 << 20)[1:] + b"\x03\x03" + bytes(total)
+    return [
+        b"\x16\x03\x01" + struct.pack("!H", len(part)) + part
+        for part in (body[i : i + RECORD] for i in range(0, len(body), RECORD))
+    ]
+
+
+def sent_before_close(sock: socket.socket, records: list[bytes]) -> int:
+    """Bytes sent before the proxy closed the connection (all of them if it never did)."""
+    sent = 0
+    sock.settimeout(0.05)
+    for record in records:
+        try:
+            sock.sendall(record)
+            if sock.recv(1) == b"":
+                return sent
+        except (TimeoutError, BlockingIOError):
+            pass  # nothing to read: the proxy is still waiting for more
+        except (ConnectionResetError, BrokenPipeError):
+            return sent
+        sent += len(record)
+    return sent
+
+
+def huge_hello(address: str, kilobytes: int) -> dict[str, Any]:
+    """Send a ClientHello that declares 4 MiB, up to `kilobytes` of it; bytes sent until closed."""
+    with socket.create_connection((address, 443), timeout=TIMEOUT) as sock:
+        sent = sent_before_close(sock, huge_client_hello_records(kilobytes * 1024))
+    return {"sent": sent, "closed": sent < kilobytes * 1024}
+
+
 def hold_silent(address: str, port: int, trickle: bool, limit: float = 30.0) -> dict[str, Any]:
     """Connect and send nothing (or a ClientHello a byte each half second); seconds till closed."""
     hello = client_hello("example.test") if trickle else b""
@@ -305,7 +342,7 @@ def main() -> None:
     """Parse the action and print its result as JSON."""
     parser = argparse.ArgumentParser()
     actions = ["resolve", "get", "connect", "race", "tcp", "udp", "download", "keep-resolving",
-               "captive-api", "tls", "tls-pieces", "silent"]  # fmt: skip
+               "captive-api", "tls", "tls-pieces", "tls-huge", "silent"]  # fmt: skip
     parser.add_argument("action", choices=actions)
     parser.add_argument("args", nargs="*")
     parser.add_argument("--source")
@@ -326,6 +363,8 @@ def main() -> None:
         result = hold_silent(a[0], int(a[1]), a[2] == "trickle")
     elif opts.action == "tls-pieces":
         result = tls_in_pieces(a[0], a[1], int(a[2]))
+    elif opts.action == "tls-huge":
+        result = huge_hello(a[0], int(a[1]))
     elif opts.action == "tls":
         result = tls_to(a[0], a[1])
     elif opts.action == "captive-api":

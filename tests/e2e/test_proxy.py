@@ -65,6 +65,9 @@ def test_garbage_and_clienthellos_in_pieces_leave_the_proxy_serving(
     assert allowed["handshake"], allowed
     blocked = hotspot.phone(0, "tls-pieces", INTERNET, "judi.test", "7")
     assert not blocked["handshake"], blocked
+    # A ClientHello that declares 4 MiB and keeps coming is cut off near the 32 KiB cap.
+    huge = hotspot.phone(0, "tls-huge", INTERNET, "400")
+    assert huge["closed"] and huge["sent"] < 96 * 1024, huge
     assert tls_accepted(hotspot) == before + 1  # only the allowed one reached the server
     assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]  # still serving
 

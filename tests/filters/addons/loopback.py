@@ -13,6 +13,7 @@ from typing import Any
 
 from mitmproxy import addons as mitm_addons
 from mitmproxy import ctx, master, options
+from mitmproxy.addons.next_layer import NextLayer
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import TlsData
 
@@ -89,6 +90,18 @@ class _Ready:
         self.owner.ready.set()
 
 
+def with_mitmproxy_defaults(addons: list[object]) -> list[object]:
+    """mitmproxy's default addons, then `addons`; a NextLayer among `addons` takes the place of
+    mitmproxy's own (two addons of one name cannot be loaded)."""
+    replacement = next((a for a in addons if isinstance(a, NextLayer)), None)
+    if replacement is None:
+        return [*mitm_addons.default_addons(), *addons]
+    defaults = [
+        replacement if isinstance(a, NextLayer) else a for a in mitm_addons.default_addons()
+    ]
+    return [*defaults, *(a for a in addons if a is not replacement)]
+
+
 class ProxyThread:
     """mitmproxy in regular mode on 127.0.0.1, with the given addons after its defaults."""
 
@@ -112,7 +125,7 @@ class ProxyThread:
     async def _serve(self) -> None:
         opts = options.Options()
         self.master = master.Master(opts)
-        self.master.addons.add(*mitm_addons.default_addons(), *self.addons, _Ready(self))
+        self.master.addons.add(*with_mitmproxy_defaults(self.addons), _Ready(self))
         opts.update(
             mode=["regular@127.0.0.1:0"],
             confdir=str(self.confdir),
