@@ -26,6 +26,7 @@ from gateway.config import GatewayConfig
 from gateway.dns.reload import keep_blocklists_fresh
 from gateway.portal.block_page import block_page_renderer
 from gateway.portal.settings import settings_from_config
+from gateway.proxy.backlog import ListenBacklog
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ async def serve_proxy(config: GatewayConfig, ready: Ready | None = None) -> None
     proxy.addons.add(*mitmproxy_addons(counters))
     settings = settings_from_config(config)
     proxy.addons.add(*default_addons(engine, block_page_renderer(settings), counters=counters))
+    proxy.addons.add(ListenBacklog())  # after proxyserver, whose listeners it follows
     if ready is not None:
         proxy.addons.add(ReadySignal(ready))  # last: its hook runs once the others have started
     proxy.options.update(**addon_options(), portal_hosts=sorted(settings.portal_hosts))

@@ -88,3 +88,36 @@ def test_a_connection_that_says_nothing_or_trickles_is_closed_at_the_deadline(
         closed = json.loads(run.communicate(timeout=60)[0])["closed_after"]
         assert closed is not None and 9 <= closed <= 16, closed  # the 10 s deadline
     assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]  # others unaffected
+
+
+def test_2000_idle_connections_leave_the_proxy_serving_and_are_closed_at_the_deadline(
+    make_hotspot: Callable[..., Hotspot],
+) -> None:
+    hotspot = make_hotspot(clients=1)
+    # mitmproxy's own backlog of 100 would drop the burst's SYNs, and with SYN cookies leave
+    # phones holding connections the proxy never saw.
+    listener = hotspot.gateway_command("ss", "-ltnH", "sport = :8443").split()
+    assert listener[2] == "4096", listener
+    topo = hotspot.topo
+    crowd = topo.add_crowd(10)  # ten phones of 200 connections each: under the 256 a phone may hold
+    phones = [f"10.77.0.{100 + n}" for n in range(10)]
+    admitted = hotspot.phone(1, "race", PORTAL, *phones)
+    assert all(r["location"] == "/connected" for r in admitted.values()), admitted
+    assert hotspot.phone(0, "connect", PORTAL)["status"] == 303
+    holder = topo.start(crowd, [sys.executable, "-m", "tests.e2e.idle_crowd", INTERNET, "443",
+                                "200", "40", *phones], stdout=subprocess.PIPE)  # fmt: skip
+    assert holder.stdout is not None
+    setup = json.loads(holder.stdout.readline())
+    assert setup["established"] == 2000, setup
+    # While the 2,000 say nothing, another phone is served as ever, and the proxy is up.
+    assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]
+    assert not hotspot.phone(0, "tls", INTERNET, "www.judi.test")["handshake"]
+    page = hotspot.phone(0, "get", "http://example.test/")
+    assert page["status"] == 200, page
+    closes = json.loads(holder.stdout.readline())
+    holder.wait(timeout=30)
+    # Every one closed by the proxy at its 10 s deadline (counted from each connect).
+    assert closes["closed_by_peer"] == 2000, closes
+    assert closes["closed_after"][0] >= 9 and closes["closed_after"][1] <= 10 + setup["seconds"] + 8
+    assert hotspot.process is not None and hotspot.process.poll() is None  # never fell over
+    assert hotspot.phone(0, "tls", INTERNET, "example.test")["handshake"]
