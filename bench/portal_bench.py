@@ -27,12 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import LISTS, PORTAL, Hotspot, write_config  # noqa: E402
-from tests.e2e.netns import INTERNET, LAN_GATEWAY, Topology  # noqa: E402
-from tests.filters.builders import publish_lists  # noqa: E402
+from gateway.demo.netns import INTERNET, LAN_GATEWAY, Topology  # noqa: E402
+from gateway.demo.simulation import PORTAL, HotspotSettings, SimulatedHotspot, gateway_config  # noqa: E402
+from tests.e2e.conftest import LISTS  # noqa: E402
+from tests.filters.builders import publish_lists, spec  # noqa: E402
 
 
-def race_round(hotspot: Hotspot, crowd: int, phones: int) -> list[float]:
+def race_round(hotspot: SimulatedHotspot, crowd: int, phones: int) -> list[float]:
     """One round: every phone presses Connect together; seconds each waited (all admitted)."""
     sources = [f"10.77.0.{100 + n}" for n in range(phones)]
     results = hotspot.phone(crowd, "race", PORTAL, *sources)
@@ -75,17 +76,18 @@ def main() -> None:
         topo.build(1)
         crowd_ns = topo.add_crowd(args.phones)
         crowd = topo.clients.index(crowd_ns)
-        internet = topo.start(topo.internet, [sys.executable, "-m", "tests.e2e.fake_internet",
+        internet = topo.start(topo.internet, [sys.executable, "-m", "gateway.demo.fake_internet",
                                               INTERNET], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE)  # fmt: skip
         assert internet.stdout is not None and internet.stdout.readline() == b"ready\n"
         with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp_name:
             tmp = Path(tmp_name)
             state = tmp / "state"
-            publish_lists(state, LISTS)
+            publish_lists(state, [(spec(n, c), text) for n, (c, text) in LISTS.items()])
             config = tmp / "gateway.toml"
-            write_config(config, state, max_clients=args.phones, idle_timeout="15m", proxy=False)
-            hotspot = Hotspot(topo, config, tmp / "run.log", state)
+            settings = HotspotSettings(max_clients=args.phones, proxy=False)
+            config.write_text(gateway_config(state, settings, {}))
+            hotspot = SimulatedHotspot(topo, config, tmp / "run.log", state, "tests.e2e.phone")
             for _ in range(args.rounds):
                 (state / "sessions.sqlite3").unlink(missing_ok=True)
                 for suffix in ("-wal", "-shm"):

@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.certificates import self_signed_certificate  # noqa: E402
-from tests.e2e.conftest import write_config  # noqa: E402
-from tests.e2e.netns import INTERNET, LAN_GATEWAY, WAN_GATEWAY, Topology, stop_process  # noqa: E402
+from gateway.demo.certificates import self_signed_certificate  # noqa: E402
+from gateway.demo.netns import INTERNET, LAN_GATEWAY, WAN_GATEWAY, Topology, stop_process  # noqa: E402
+from gateway.demo.simulation import HotspotSettings, gateway_config  # noqa: E402
 from tests.filters.builders import publish_lists, spec  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "blocklists"
@@ -285,7 +285,7 @@ def run(seconds: int, handshakes: int) -> dict[str, dict[str, float]]:
         texts = [(spec(f.split(".")[0], c), (SHARED / f).read_text()) for f, c in LISTS.items()]
         publish_lists(state, texts)
         config = work / "gateway.toml"
-        write_config(config, state, max_clients=100, idle_timeout="15m")
+        config.write_text(gateway_config(state, HotspotSettings(), {}))
         results: dict[str, dict[str, float]] = {}
         redirect_to(topo.gateway, None)
         results["direct"] = measure(client, seconds, handshakes, names[0])

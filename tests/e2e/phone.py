@@ -11,7 +11,6 @@ import argparse
 import contextlib
 import http.client
 import json
-import re
 import socket
 import ssl
 import struct
@@ -26,8 +25,7 @@ import dns.message
 import dns.query
 import dns.rcode
 
-TIMEOUT = 5.0
-CSRF_FIELD = re.compile(rb'name="csrf"\s+value="([^"]+)"|value="([^"]+)"\s+name="csrf"')
+from gateway.demo.phone import TIMEOUT, http_get, press_connect
 
 
 def resolve(name: str, server: str) -> dict[str, Any]:
@@ -35,72 +33,6 @@ def resolve(name: str, server: str) -> dict[str, Any]:
     reply = dns.query.udp(dns.message.make_query(name, "A"), server, timeout=TIMEOUT)
     addresses = [rr.address for rrset in reply.answer for rr in rrset if rrset.rdtype == 1]
     return {"rcode": dns.rcode.to_text(reply.rcode()), "addresses": addresses}
-
-
-def http_get(url: str, source: str | None = None, cookie: str = "",
-             address: str | None = None) -> dict[str, Any]:  # fmt: skip
-    """One GET, no redirects followed; `address` overrides where the host resolves."""
-    parts = urllib.parse.urlsplit(url)
-    host = address or socket.gethostbyname(parts.hostname or "")
-    secure = parts.scheme == "https"
-    port = parts.port or (443 if secure else 80)
-    bind = (source, 0) if source else None
-    conn: http.client.HTTPConnection
-    if secure:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the fake internet's throwaway certificate
-        conn = http.client.HTTPSConnection(host, port, timeout=TIMEOUT, source_address=bind,
-                                           context=context)  # fmt: skip
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT, source_address=bind)
-    headers = {"Host": parts.netloc, "User-Agent": "e2e-phone"}
-    if cookie:
-        headers["Cookie"] = cookie
-    target = (parts.path or "/") + ("?" + parts.query if parts.query else "")
-    conn.request("GET", target, headers=headers)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    return {"status": response.status, "location": response.getheader("Location"),
-            "content_type": response.getheader("Content-Type"),
-            "set_cookie": response.getheader("Set-Cookie"),
-            "body": body.decode(errors="replace")}  # fmt: skip
-
-
-def press_connect(portal: str, source: str | None, dst: str = "",
-                  barrier: threading.Barrier | None = None) -> dict[str, Any]:  # fmt: skip
-    """Open the splash, then press Connect (waiting at `barrier` first, for races)."""
-    query = "?" + urllib.parse.urlencode({"dst": dst}) if dst else ""
-    splash = http_get(f"http://{portal}/{query}", source)
-    cookie = (splash["set_cookie"] or "").split(";")[0]
-    match = CSRF_FIELD.search(splash["body"].encode())
-    if match is None:
-        return {"status": splash["status"], "error": "no csrf field on the splash"}
-    token = (match.group(1) or match.group(2)).decode()
-    form = urllib.parse.urlencode({"csrf": token, "dst": dst})
-    host = socket.gethostbyname(portal)
-    conn = http.client.HTTPConnection(host, 80, timeout=TIMEOUT,
-                                      source_address=(source, 0) if source else None)  # fmt: skip
-    if barrier is not None:
-        barrier.wait(timeout=30)
-    started = time.monotonic()
-    conn.request(
-        "POST",
-        "/connect",
-        body=form,
-        headers={
-            "Host": portal,
-            "Cookie": cookie,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-    )
-    response = conn.getresponse()
-    body = response.read().decode(errors="replace")
-    conn.close()
-    cookie = (response.getheader("Set-Cookie") or cookie).split(";")[0]  # the portal's latest
-    return {"status": response.status, "location": response.getheader("Location"),
-            "seconds": time.monotonic() - started, "body": body, "cookie": cookie}  # fmt: skip
 
 
 def race(portal: str, sources: list[str]) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from gateway.demo.netns import INTERNET, LAN_GATEWAY, REPO, ip, wait_for
+from gateway.demo.simulation import HotspotSettings, gateway_config
 from tests.e2e.browser import CHROMIUM
-from tests.e2e.conftest import LISTS, PORTAL, Hotspot, needs_root_tools, write_config
-from tests.e2e.netns import INTERNET, LAN_GATEWAY, REPO, ip, wait_for
+from tests.e2e.conftest import LISTS, PORTAL, Hotspot, needs_root_tools
 from tests.filters.builders import publish_lists, spec
 
 pytestmark = needs_root_tools
@@ -234,8 +235,9 @@ def test_sighup_reloads_config_and_lists_without_dropping_a_phone_or_a_query(
     assert hotspot.phone(0, "connect", PORTAL)["location"] == "/connected"
     assert hotspot.phone(1, "connect", PORTAL)["location"] == "/full"
     assert hotspot.phone(0, "resolve", "slot.test", LAN_GATEWAY)["addresses"] == [INTERNET]
-    write_config(hotspot.config, hotspot.state, max_clients=2, idle_timeout="15m")
-    publish_lists(hotspot.state, [*LISTS, (spec("slot", "gambling"), "slot.test\n")])
+    hotspot.config.write_text(gateway_config(hotspot.state, HotspotSettings(max_clients=2), {}))
+    lists = [(spec(name, category), text) for name, (category, text) in LISTS.items()]
+    publish_lists(hotspot.state, [*lists, (spec("slot", "gambling"), "slot.test\n")])
     topo = hotspot.topo
     code = "from tests.e2e import phone; print(phone.json.dumps(phone.keep_resolving(" \
         f"'example.test', {LAN_GATEWAY!r}, 6)))"  # fmt: skip

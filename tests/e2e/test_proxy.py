@@ -7,8 +7,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+from gateway.demo.netns import INTERNET
 from tests.e2e.conftest import PORTAL, Hotspot, needs_root_tools
-from tests.e2e.netns import INTERNET
 
 pytestmark = needs_root_tools
 

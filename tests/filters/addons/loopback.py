@@ -17,7 +17,7 @@ from mitmproxy.addons.next_layer import NextLayer
 from mitmproxy.proxy.server_hooks import ServerConnectionHookData
 from mitmproxy.tls import TlsData
 
-from tests.certificates import self_signed_certificate
+from gateway.demo.certificates import self_signed_certificate
 
 GREETING = b"hello from upstream\n"
 TIMEOUT = 10.0

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from gateway.demo.certificates import self_signed_certificate
 from gateway.portal.app import create_portal_app
 from gateway.portal.server import PortalServer, parse_listen, serve_portal
 from gateway.portal.sessions import PortalAdmission
 from gateway.portal.settings import PortalSettings
 from gateway.portal.stats import PortalStats
-from tests.certificates import self_signed_certificate
 from tests.gateway.portal.conftest import SECRET, blocked_category
 from tests.gateway.portal.memory_sessions import MemorySessions
 

@@ -1,4 +1,4 @@
-"""Throwaway self-signed certificates for tests, made by openssl."""
+"""Throwaway self-signed certificates for the demo and the tests, made by openssl."""
 
 from __future__ import annotations
 

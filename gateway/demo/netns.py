@@ -135,8 +135,9 @@ class Topology:
     def start(self, ns: str, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
         """Start a process inside namespace `ns`; it is stopped by close()."""
         env = {**os.environ, "PYTHONPATH": str(REPO)}
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, *argv], cwd=REPO, env=env,
-                                start_new_session=True, **kwargs)  # type: ignore[call-overload]  # fmt: skip
+        proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+            ["ip", "netns", "exec", ns, *argv], cwd=REPO, env=env, start_new_session=True, **kwargs
+        )
         self.processes.append(proc)
         return proc
 

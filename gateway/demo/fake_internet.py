@@ -1,8 +1,8 @@
-"""The fake internet for end-to-end tests: an authoritative DNS server and a web server.
+"""The fake internet of the demo and the end-to-end tests: an authoritative DNS and web sites.
 
-Runs inside the test's own "internet" namespace (`python -m tests.e2e.fake_internet ADDRESS`):
-every name resolves to ADDRESS, where HTTP (port 80) and HTTPS (port 443, a throwaway
-certificate) answer like the real sites do, including the phones' connectivity probes (204 for
+Runs inside the simulation's own "internet" namespace
+(`python -m gateway.demo.fake_internet ADDRESS`): every name resolves to ADDRESS, where HTTP
+(port 80) and HTTPS (port 443, a throwaway certificate) answer like the real sites do, including the phones' connectivity probes (204 for
 Android, "Success" for Apple, the Windows and Firefox texts). Names under `nx.` do not exist.
 Nothing here ever reaches a real address.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from dnslib import QTYPE, RCODE, RR, A, DNSRecord
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
-from tests.certificates import self_signed_certificate
+from gateway.demo.certificates import self_signed_certificate
 
 # What each probe expects from the real internet, by (host, path).
 PROBE_ANSWERS: dict[tuple[str, str], tuple[int, bytes]] = {
@@ -52,6 +52,7 @@ class EverythingResolver(BaseResolver):  # type: ignore[misc]
         self.address = address
 
     def resolve(self, request: DNSRecord, handler: object) -> DNSRecord:
+        """The reply for one query."""
         reply = request.reply()
         name = str(request.q.qname)
         if name.startswith("nx."):
@@ -65,6 +66,7 @@ class WebHandler(http.server.BaseHTTPRequestHandler):
     """The probes' expected answers, and a small page for every other host."""
 
     def do_GET(self) -> None:
+        """Answer a GET as the real site (or probe endpoint) would."""
         host = (self.headers.get("Host") or "").split(":")[0].lower()
         path = self.path.split("?")[0]
         if path == "/bulk":  # a download that lasts: for fair-sharing tests
@@ -119,6 +121,7 @@ class CountingTlsServer(ThreadingServer):
     context: ssl.SSLContext
 
     def get_request(self) -> tuple[socket.socket, object]:
+        """Accept, count, and wrap in TLS (the handshake happens on first read)."""
         sock, address = self.socket.accept()
         TLS_ACCEPTED[0] += 1
         # The handshake happens in the handler's thread, on first read.
