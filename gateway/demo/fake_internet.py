@@ -2,8 +2,9 @@
 
 Runs inside the simulation's own "internet" namespace
 (`python -m gateway.demo.fake_internet ADDRESS`): every name resolves to ADDRESS, where HTTP
-(port 80) and HTTPS (port 443, a throwaway certificate) answer like the real sites do, including the phones' connectivity probes (204 for
-Android, "Success" for Apple, the Windows and Firefox texts). Names under `nx.` do not exist.
+(port 80) and HTTPS (port 443, a throwaway certificate) answer like the real sites do,
+including the phones' connectivity probes (204 for Android, "Success" for Apple, the Windows
+and Firefox texts). Names under `nx.` do not exist.
 Nothing here ever reaches a real address.
 """
 
