@@ -39,6 +39,13 @@ class ProxyCounters:
                 return self._counts[(event, category)]
             return sum(n for (name, _), n in self._counts.items() if name == event)
 
+    def to_json(self) -> dict[str, dict[str, int]]:
+        """Every count as {event: {category: count}}, for the stats file."""
+        nested: dict[str, dict[str, int]] = {}
+        for (event, category), count in self.snapshot().items():
+            nested.setdefault(event, {})[category] = count
+        return nested
+
     def snapshot(self) -> dict[tuple[str, str], int]:
         """A copy of every count, keyed by (event, category)."""
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -18,6 +19,19 @@ class DnsCounters:
     upstream_answers: int = 0
     malformed: int = 0
     cache_hits: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The totals as JSON-ready values, for the stats file the other processes read."""
+        return {
+            "queries": self.queries,
+            "answered": dict(self.answered),
+            "blocked": dict(self.blocked),
+            "upstream_errors": dict(self.upstream_errors),
+            "upstream_seconds": self.upstream_seconds,
+            "upstream_answers": self.upstream_answers,
+            "malformed": self.malformed,
+            "cache_hits": self.cache_hits,
+        }
 
     def upstream_latency(self) -> float:
         """Mean seconds an upstream took to answer."""

@@ -19,6 +19,7 @@ from gateway.dns.counters import DnsCounters
 from gateway.dns.query_log import QueryLog
 from gateway.dns.reload import keep_blocklists_fresh
 from gateway.dns.server import DnsServer
+from gateway.stats_files import keep_publishing, stats_dir
 
 
 class Ready(Protocol):
@@ -61,12 +62,15 @@ async def serve_dns(
         # SIGHUP (from `run` reloading, or an operator): look for new lists now.
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, wake.set)
     watcher = asyncio.create_task(keep_blocklists_fresh(engine, wake=wake))
+    stats = stats_dir(config.blocklists.state_dir)
+    publisher = asyncio.create_task(keep_publishing(stats, "dns", counters.to_json))
     try:
         await asyncio.Event().wait()  # until cancelled
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in (watcher, publisher):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await server.close()
         if log is not None:
             log.close()

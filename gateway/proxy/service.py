@@ -27,6 +27,7 @@ from gateway.dns.reload import keep_blocklists_fresh
 from gateway.portal.block_page import block_page_renderer
 from gateway.portal.settings import settings_from_config
 from gateway.proxy.backlog import ListenBacklog
+from gateway.stats_files import keep_publishing, stats_dir
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,15 @@ async def serve_proxy(config: GatewayConfig, ready: Ready | None = None) -> None
         loop.add_signal_handler(signal.SIGTERM, proxy.shutdown)
         loop.add_signal_handler(signal.SIGHUP, wake.set)  # new lists now
     watcher = asyncio.create_task(keep_blocklists_fresh(engine, wake=wake))
+    stats = stats_dir(config.blocklists.state_dir)
+    publisher = asyncio.create_task(keep_publishing(stats, "proxy", counters.to_json))
     try:
         await proxy.run()
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for task in (watcher, publisher):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def run_proxy(config: GatewayConfig, ready: Ready | None = None) -> None:
