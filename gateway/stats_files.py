@@ -2,9 +2,10 @@
 
 The resolver and the proxy run in processes of their own (several, for the resolver), so
 anything that shows their counters (the demo's status line, `doctor`, the metrics endpoint)
-reads these files (the portal, one process, has `portal/stats_file.py`): one per process, named `PART-PID.json`, replaced atomically every few
+reads these files: one per process, named `PART-PID.json`, replaced atomically every few
 seconds. Files of processes that have exited are skipped, so a restart never counts twice.
-Only totals are written: no names, no residents.
+Only totals are written: no names, no residents. (The portal, one process inside `run`, keeps
+its own single file: `portal/stats_file.py`.)
 """
 
 from __future__ import annotations
