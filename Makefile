@@ -56,8 +56,10 @@ compat: venv
 	$(VENV_NEXT)/bin/mypy; \
 	$(VENV_NEXT)/bin/pytest -q -p no:cacheprovider tests/filters tests/e2e/test_proxy.py tests/gateway/test_run.py
 
-demo:
-	@echo "make demo arrives with the demo issue (#6); see README.md" >&2; exit 1
+# The simulated hotspot needs root (namespaces, nftables) and, to try it by hand, curl.
+demo: DEB_PACKAGES += curl
+demo: deps
+	$(VENV)/bin/hotspot-gateway demo
 
 bench: deps
 	$(PY) bench/blocklist_bench.py

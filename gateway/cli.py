@@ -17,6 +17,7 @@ from gateway import __version__
 from gateway.blocklist_cli import add_blocklist_commands
 from gateway.config import DEFAULT_CONFIG_PATH
 from gateway.config_values import ConfigError
+from gateway.demo_cli import add_demo_command
 from gateway.errors import CommandFailed, UsageError
 from gateway.run_cli import add_run_command, release_from_firewall
 from gateway.sessions_cli import add_sessions_commands
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_command(commands, config_option)
     add_blocklist_commands(commands, config_option)
     add_sessions_commands(commands, config_option, release_from_firewall)
+    add_demo_command(commands)
     return parser
 
 
