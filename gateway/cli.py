@@ -18,6 +18,7 @@ from gateway.blocklist_cli import add_blocklist_commands
 from gateway.config import DEFAULT_CONFIG_PATH
 from gateway.config_values import ConfigError
 from gateway.demo_cli import add_demo_command
+from gateway.doctor_cli import add_doctor_command
 from gateway.errors import CommandFailed, UsageError
 from gateway.run_cli import add_run_command, release_from_firewall
 from gateway.sessions_cli import add_sessions_commands
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_blocklist_commands(commands, config_option)
     add_sessions_commands(commands, config_option, release_from_firewall)
     add_demo_command(commands)
+    add_doctor_command(commands, config_option)
     return parser
 
 

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gateway.config import load_config
+from gateway.config import GatewayConfig, load_config
 from gateway.config_values import ConfigError
-from gateway.errors import CommandFailed
+from gateway.errors import CommandFailed, UsageError
 from gateway.firewall.plan import plan_from_config
 from gateway.firewall.runner import Firewall, FirewallError
 from gateway.open_files import raise_open_files_limit
@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     config = load_config(args.config)
+    check_can_start(config)  # before anything changes: a wrong key changes nothing
     raise_open_files_limit()  # before the parts start: each process inherits it
     wake = threading.Event()
     asked = {"stop": False, "reload": False}
@@ -98,6 +99,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     closed = "; the firewall stays closed until the next start" if hotspot.firewall else ""
     log.info("stopped%s", closed)
     return 0
+
+
+def check_can_start(config: GatewayConfig) -> None:
+    """Interfaces and ports the config names must exist and be free; else a one-line error."""
+    from gateway.doctor.checks import start_problems
+    from gateway.doctor.facts import gather_for_start
+
+    problems = start_problems(config, gather_for_start())
+    if problems:
+        first = problems[0]
+        more = (
+            f" (and {len(problems) - 1} more: run `hotspot-gateway doctor`)" if problems[1:] else ""
+        )
+        raise UsageError(f"run: {first.key}: {first.title}; fix: {first.fix}{more}")
 
 
 def _reload(hotspot: Hotspot, args: argparse.Namespace) -> None:
