@@ -6,15 +6,25 @@ PY := $(VENV)/bin/python
 # nftables, conntrack, iproute2 and procps (sysctl) for the firewall and the namespace tests;
 # openssl for throwaway test certificates; dnsmasq-base to check
 # the DHCP config; chromium for the end-to-end browser test (driven by Playwright, no download).
+# shellcheck and systemd (systemd-analyze) check the installer and its units; prometheus
+# (promtool) the fleet's scrape config and alert rules.
 DEB_PACKAGES := python3 python3-venv python3-dev gcc nftables conntrack iproute2 procps openssl \
+	shellcheck systemd prometheus \
 	dnsmasq-base chromium
 STAMP := $(VENV)/.installed
+# Wheels of the program's dependencies, so the installer's test installs without PyPI.
+WHEELHOUSE ?= .wheelhouse
+WHEEL_STAMP := $(WHEELHOUSE)/.built
+# ansible-core and ansible-lint check the fleet playbook; their own venv, because their
+# dependencies (cryptography, ruamel.yaml) are newer than mitmproxy allows.
+ANSIBLE_VENV ?= .venv-ansible
+ANSIBLE_STAMP := $(ANSIBLE_VENV)/.installed
 # Python 3.12+ installs mitmproxy 12 instead of 11: the proxy's tests run on it too, when the
 # machine has one that runs (pyenv's, or python3.12 or 3.13 on PATH).
 PYTHON_NEXT ?= $(shell for p in $$HOME/.pyenv/versions/3.12*/bin/python python3.12 python3.13; do "$$p" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 VENV_NEXT ?= .venv-next
 
-.PHONY: test lint typecheck unit compat deps venv demo bench clean
+.PHONY: test lint typecheck unit compat deps venv wheelhouse ansible-tools dist demo bench clean
 
 test: deps lint typecheck unit compat
 
@@ -35,6 +45,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+ansible-tools: $(ANSIBLE_STAMP)
+
+$(ANSIBLE_STAMP):
+	$(PYTHON) -m venv $(ANSIBLE_VENV)
+	$(ANSIBLE_VENV)/bin/python -m pip install -q "ansible-core>=2.16,<2.20" "ansible-lint>=24.2,<27"
+	touch $@
+
+# The release archive the Ansible role copies to each gateway: the checked-out commit.
+dist:
+	mkdir -p dist
+	git archive --format=tar.gz -o dist/hotspot-gateway.tar.gz HEAD
+
+wheelhouse: $(WHEEL_STAMP)
+
+$(WHEEL_STAMP): pyproject.toml | venv
+	$(PY) -m pip wheel -q -w $(WHEELHOUSE) . "setuptools>=74.1" wheel
+	touch $@
+
 lint: venv
 	$(VENV)/bin/ruff check gateway filters tests bench
 	$(VENV)/bin/ruff format --check gateway filters tests bench
@@ -42,7 +70,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-unit: venv
+unit: venv wheelhouse ansible-tools
 	$(VENV)/bin/pytest
 
 compat: venv
@@ -65,4 +93,4 @@ bench: deps
 	$(PY) bench/blocklist_bench.py
 
 clean:
-	rm -rf $(VENV) $(VENV_NEXT) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(VENV_NEXT) $(ANSIBLE_VENV) $(WHEELHOUSE) dist .pytest_cache .mypy_cache .ruff_cache *.egg-info

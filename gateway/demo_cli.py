@@ -75,6 +75,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Menyiapkan hotspot simulasi / building the simulated hotspot ...", flush=True)
         hotspot = build_hotspot(workdir, topo, DEMO_LISTS, HotspotSettings(phones, max_clients=cap))
         if args.check:
+            print(f"Gateway: namespace {topo.gateway}", flush=True)
             steps = run_tour(hotspot, lambda line: print(line, flush=True))
             failed = [s for s in steps if not s.passed]
             print(f"{len(steps) - len(failed)} dari {len(steps)} langkah berhasil / "

@@ -25,6 +25,7 @@ from gateway.dns.service import portal_names_of, run_dns
 from gateway.firewall.plan import FirewallPlan, plan_from_config
 from gateway.firewall.ruleset import AdmittedClient
 from gateway.firewall.runner import Firewall, FirewallError
+from gateway.lan_address import ensure_lan_address
 from gateway.portal.app import create_portal_app
 from gateway.portal.server import PortalServer, serve_portal
 from gateway.portal.settings import settings_from_config
@@ -95,7 +96,10 @@ class Hotspot:
         )
 
     def start(self) -> None:
-        """Proxy, firewall with the restored sessions, resolver, portal, keeper."""
+        """LAN address, proxy, firewall with the restored sessions, resolver, portal, keeper."""
+        if self.firewall is not None and ensure_lan_address(self.config.network):
+            log.info("added %s to %s", self.config.network.lan_address,
+                     self.config.network.lan_interface)  # fmt: skip
         if self.config.proxy.enabled:
             # Listening before the firewall sends phones to it.
             self.parts.proxy = self._start_process(run_proxy, self.config, "proxy")

@@ -19,6 +19,7 @@ from gateway.config_values import ConfigError
 from gateway.errors import CommandFailed, UsageError
 from gateway.firewall.plan import plan_from_config
 from gateway.firewall.runner import Firewall, FirewallError
+from gateway.lan_address import LanAddressError
 from gateway.open_files import raise_open_files_limit
 
 if TYPE_CHECKING:
@@ -37,7 +38,18 @@ def add_run_command(commands: Any, add_common: AddOptions) -> None:
         "run", help="run the gateway in the foreground", description=__doc__.splitlines()[0]
     )
     add_common(run)
+    run.add_argument("--preflight", action="store_true",
+                     help="only check that the config loads and its interfaces and ports are "
+                          "ready; change nothing (the installer uses this)")  # fmt: skip
     run.set_defaults(handler=cmd_run)
+    dhcp = commands.add_parser(
+        "dhcp-config",
+        help="print the dnsmasq DHCP config for the LAN",
+        description="The dnsmasq lines (DHCP only; option 114 when the portal has a "
+        "certificate) for this gateway's LAN.",
+    )
+    add_common(dhcp)
+    dhcp.set_defaults(handler=cmd_dhcp_config)
 
 
 def release_from_firewall(config: Any, ip: str) -> None:
@@ -56,6 +68,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     config = load_config(args.config)
     check_can_start(config)  # before anything changes: a wrong key changes nothing
+    if args.preflight:
+        print(f"run: {args.config} is ready to start")
+        return 0
     raise_open_files_limit()  # before the parts start: each process inherits it
     wake = threading.Event()
     asked = {"stop": False, "reload": False}
@@ -79,6 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except FirewallError as exc:
         hotspot.stop()
         raise CommandFailed(f"run: firewall: {exc}") from None
+    except LanAddressError as exc:
+        hotspot.stop()
+        raise CommandFailed(f"run: network.lan_interface: {exc}") from None
     log.info("running: portal %s, DNS %s", config.portal.listen, ", ".join(config.dns.listen))
     try:
         while not asked["stop"]:
@@ -98,6 +116,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         hotspot.stop()
     closed = "; the firewall stays closed until the next start" if hotspot.firewall else ""
     log.info("stopped%s", closed)
+    return 0
+
+
+def cmd_dhcp_config(args: argparse.Namespace) -> int:
+    """`dhcp-config`: print what /etc/dnsmasq.d/hotspot-gateway.conf should hold."""
+    from gateway.dhcp import render_dnsmasq_conf
+
+    print(render_dnsmasq_conf(load_config(args.config)), end="")
     return 0
 
 

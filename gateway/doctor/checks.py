@@ -89,7 +89,9 @@ def port_fix(wanted: Endpoint, held: Listener) -> str:
     return fix
 
 
-def check_interfaces(config: GatewayConfig, facts: MachineFacts) -> Iterator[Finding]:
+def check_interfaces(
+    config: GatewayConfig, facts: MachineFacts, running: bool = True
+) -> Iterator[Finding]:
     """Both interfaces exist; the LAN one carries lan_address; the uplink has an address."""
     net = config.network
     if facts.addresses is None:
@@ -112,13 +114,13 @@ def check_interfaces(config: GatewayConfig, facts: MachineFacts) -> Iterator[Fin
         if net.lan_address in lan:
             yield Finding(OK, f"LAN {net.lan_interface} beralamat / has {net.lan_address}")
         else:
+            prefix = ipaddress.ip_network(net.client_subnet).prefixlen
+            # `run` adds it at start: missing while running means something took it away.
             yield Finding(
-                FAIL,
+                FAIL if running else WARN,
                 f"LAN {net.lan_interface} tanpa / lacks {net.lan_address}",
-                f"give {net.lan_interface} the address {net.lan_address}/"
-                f"{ipaddress.ip_network(net.client_subnet).prefixlen} (ifupdown or "
-                "netplan), or change network.lan_address",
-                "network.lan_address",
+                f"hotspot-gateway run adds it at start; by hand: "
+                f"ip addr add {net.lan_address}/{prefix} dev {net.lan_interface}",
             )
     wan = facts.addresses.get(net.wan_interface)
     if wan is not None:
@@ -282,7 +284,7 @@ def diagnose(config: GatewayConfig, facts: MachineFacts) -> list[Finding]:
     """The whole checklist, in the order an installer would fix things."""
     running = is_running(facts)
     return [
-        *check_interfaces(config, facts),
+        *check_interfaces(config, facts, running),
         *check_machine(facts, running),
         *check_ports(config, facts, ours_ok=True),
         *check_upstreams(facts),

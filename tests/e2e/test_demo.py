@@ -18,14 +18,20 @@ from tests.e2e.conftest import needs_root_tools
 pytestmark = [needs_root_tools, pytest.mark.timeout(300)]
 
 
-def namespaces() -> set[str]:
-    """Every network namespace on the machine."""
+def left_behind(output: str) -> list[str]:
+    """Namespaces and resolver files of the demo that printed `output` that still exist."""
+    gateway = re.search(r"namespace hg-gw-(\w+)", output)
+    assert gateway is not None, output
+    tag = gateway.group(1)
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30)
-    return {line.split()[0] for line in listing.stdout.splitlines() if line.strip()}
+    names = [line.split()[0] for line in listing.stdout.splitlines() if tag in line]
+    files = (
+        [str(p) for p in Path("/etc/netns").glob(f"*{tag}")] if Path("/etc/netns").exists() else []
+    )
+    return names + files
 
 
 def test_the_scripted_tour_passes_and_leaves_nothing_behind() -> None:
-    before = namespaces()
     done = subprocess.run([sys.executable, "-m", "gateway", "demo", "--check"], cwd=REPO,
                           capture_output=True, text=True, timeout=240)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -33,7 +39,7 @@ def test_the_scripted_tour_passes_and_leaves_nothing_behind() -> None:
     for seen in ("halaman blokir / phone 1 opens a gambling site", "phone 4 sees the full page"):
         assert seen in done.stdout
     assert "GAGAL" not in done.stdout
-    assert namespaces() == before
+    assert left_behind(done.stdout) == []
 
 
 def read_until(process: subprocess.Popen[str], pattern: str, limit: float = 60) -> str:
@@ -52,7 +58,6 @@ def read_until(process: subprocess.Popen[str], pattern: str, limit: float = 60) 
 
 
 def test_the_hands_on_demo_shows_what_to_try_counts_and_cleans_up_on_ctrl_c() -> None:
-    before = namespaces()
     demo = subprocess.Popen([sys.executable, "-m", "gateway", "demo"], cwd=REPO, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)  # fmt: skip
@@ -74,6 +79,4 @@ def test_the_hands_on_demo_shows_what_to_try_counts_and_cleans_up_on_ctrl_c() ->
         out, _ = demo.communicate(timeout=60)
     assert demo.returncode == 0, out
     assert "Membersihkan / cleaning up" in out
-    assert namespaces() == before
-    gateway = re.search(r"namespace (hg-gw-\w+)", shown)
-    assert gateway is not None and not (Path("/etc/netns") / gateway.group(1)).exists()
+    assert left_behind(shown) == []

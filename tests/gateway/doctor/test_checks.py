@@ -56,17 +56,25 @@ def test_a_healthy_gateway_has_nothing_to_fix() -> None:
          "set network.lan_interface to one of: eth0, wlan0"),
         ({"addresses": {"eth1": ["10.77.0.1"]}}, "network.wan_interface",
          "set network.wan_interface to one of: eth1"),
-        ({"addresses": {"eth0": ["203.0.113.5"], "eth1": ["192.168.1.1"]}},
-         "network.lan_address", "give eth1 the address 10.77.0.1/24"),
     ],
 )  # fmt: skip
-def test_interfaces_that_are_missing_or_lack_the_address(
-    change: dict[str, object], key: str, fix: str
-) -> None:
+def test_interfaces_that_are_missing(change: dict[str, object], key: str, fix: str) -> None:
     facts = replace(healthy(), **change)  # type: ignore[arg-type]
     [found] = failures(diagnose(CONFIG, facts))
     assert found.key == key and fix in found.fix
     assert [p.key for p in start_problems(CONFIG, replace(facts, listeners=[]))] == [key]
+
+
+def test_a_lan_port_without_the_address_is_for_run_to_fix_unless_it_runs() -> None:
+    bare = {"eth0": ["203.0.113.5"], "eth1": []}
+    running = [
+        f for f in diagnose(CONFIG, replace(healthy(), addresses=bare)) if "lacks" in f.title
+    ]
+    assert [f.status for f in running] == [FAIL]
+    assert "ip addr add 10.77.0.1/24 dev eth1" in running[0].fix
+    stopped = replace(healthy(), addresses=bare, service="inactive", listeners=[])
+    assert [f.status for f in diagnose(CONFIG, stopped) if "lacks" in f.title] == [WARN]
+    assert start_problems(CONFIG, stopped) == []
 
 
 def test_a_port_held_by_another_program_names_it_the_key_and_the_usual_fix() -> None:
