@@ -153,3 +153,23 @@ def test_bad_portal_and_firewall_values_name_their_key(
     path.write_text(text)
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
+
+
+def test_the_readme_documents_every_config_key() -> None:
+    import dataclasses
+    import re
+
+    from gateway.config import GatewayConfig
+    from gateway.demo.netns import REPO
+
+    readme = (REPO / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Layout")]
+    documented = set(re.findall(r"`([a-z]+\.[a-z_]+)`", table))
+    config = GatewayConfig()
+    keys = {
+        f"{section.name}.{key.name}"
+        for section in dataclasses.fields(config)
+        for key in dataclasses.fields(getattr(config, section.name))
+    }
+    assert keys - documented == set()
+    assert documented - keys == set()
