@@ -26,7 +26,7 @@ MANIFEST=$OPT/install-manifest   # what we turned off, to turn back on at --unin
 OTHER_DHCP=(isc-dhcp-server.service kea-dhcp4-server.service udhcpd.service)
 
 say() { printf '%s\n' "$*"; }
-die() { printf 'install.sh: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf 'install.sh: %s\n' "$1" >&2; exit "${2:-1}"; }
 bad_input() { die "$1" 2; }
 
 usage() {
@@ -86,9 +86,12 @@ check_system() {
 
 interface_exists() { ip link show dev "$1" >/dev/null 2>&1; }
 
-interfaces() {  # physical-looking interfaces, one a line
-    ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' \
-        | grep -Ev '^(lo|docker|veth|br-|virbr|tun|tap|wg|ifb|dummy)' || true
+interfaces() {  # candidate ports, one a line: network cards first, then the rest
+    local all
+    all="$(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' \
+        | grep -Ev '^(lo|docker|veth|br-|virbr|tun|tap|wg|ifb|dummy)' || true)"
+    for name in $all; do [ -e "/sys/class/net/$name/device" ] && echo "$name"; done
+    for name in $all; do [ -e "/sys/class/net/$name/device" ] || echo "$name"; done
 }
 
 detect_interfaces() {

@@ -40,15 +40,20 @@ UNITS = (
 def machine() -> Iterator[str]:
     """A namespace with a LAN port (no address yet) and an uplink, as a fresh mini-PC has."""
     name = f"hg-inst-{secrets.token_hex(3)}"
+    cables = f"{name}-far"  # where the other ends of the two ports' cables are
     ip("netns", "add", name)
+    ip("netns", "add", cables)
     try:
         for port in ("lan0", "wan0"):
-            ip("-n", name, "link", "add", port, "type", "veth", "peer", "name", f"{port}p")
+            ip("-n", name, "link", "add", port, "type", "veth", "peer", "name", port,
+               "netns", cables)  # fmt: skip
             ip("-n", name, "link", "set", port, "up")
         ip("-n", name, "addr", "add", "192.0.2.50/24", "dev", "wan0")
+        ip("-n", name, "route", "add", "default", "via", "192.0.2.1", "dev", "wan0")
         yield name
     finally:
         ip("netns", "del", name)
+        ip("netns", "del", cables)
 
 
 def install(machine: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -151,6 +156,19 @@ def test_bad_input_names_the_key_and_changes_nothing(
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "root").exists()
+
+
+def test_the_ports_are_found_by_the_default_route_and_confirmed(
+    machine: str, tmp_path: Path
+) -> None:
+    unasked = install(machine, tmp_path / "root")  # no terminal to ask on, and no --yes
+    assert unasked.returncode == 2
+    assert "pass --yes to accept LAN=lan0 WAN=wan0, or --lan/--wan" in unasked.stderr
+    assert not (tmp_path / "root").exists()
+    done = install(machine, tmp_path / "root", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    config = load_config(tmp_path / "root/etc/hotspot-gateway/gateway.toml")
+    assert (config.network.lan_interface, config.network.wan_interface) == ("lan0", "wan0")
 
 
 def test_a_taken_port_stops_it_before_the_config_and_units(machine: str, installed: Path) -> None:
