@@ -171,18 +171,33 @@ install_packages() {
     apt-get install -y -qq $python_pkgs gcc nftables conntrack iproute2 dnsmasq openssl ca-certificates
 }
 
+copy_source() {
+    # The program reads its pages (portal_pages/) and shipped lists (blocklists/) beside its
+    # code, so the whole tree goes to /opt and is installed from there; build leftovers stay.
+    local src="$ROOT$OPT/src"
+    rm -rf "$src.new"
+    mkdir -p "$src.new"
+    tar -C "$SOURCE" --exclude=.git --exclude='.venv*' --exclude=.wheelhouse --exclude=dist \
+        --exclude=test-artifacts --exclude=__pycache__ --exclude='*.so' --exclude=build \
+        --exclude='*.egg-info' --exclude=.mypy_cache --exclude=.pytest_cache \
+        --exclude=.ruff_cache -cf - . | tar -x -C "$src.new"
+    rm -rf "$src"
+    mv "$src.new" "$src"
+}
+
 install_program() {
-    local python venv="$ROOT$OPT/venv"
+    local python venv="$ROOT$OPT/venv" src="$ROOT$OPT/src"
     python="$(pick_python)"
     say "Memasang program / installing the program into $OPT ..."
     mkdir -p "$ROOT$OPT"
+    copy_source
     [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
     if [ -n "$WHEELS" ]; then
         [ -d "$WHEELS" ] || bad_input "--wheels: no directory $WHEELS"
-        "$venv/bin/python" -m pip install -q --upgrade --no-index --find-links "$WHEELS" "$SOURCE"
+        "$venv/bin/python" -m pip install -q --upgrade --no-index --find-links "$WHEELS" -e "$src"
     else
         "$venv/bin/python" -m pip install -q --upgrade pip
-        "$venv/bin/python" -m pip install -q --upgrade "$SOURCE"
+        "$venv/bin/python" -m pip install -q --upgrade -e "$src"
     fi
     install -m 0644 "$SOURCE/README.md" "$ROOT$OPT/README.md"
 }

@@ -89,7 +89,7 @@ class UpstreamResolver:
                 reply = await self._ask(upstream, request.message)
             except (UpstreamError, OSError, TimeoutError) as exc:
                 upstream.failures += 1
-                self.counters.upstream_errors[upstream.label] += 1
+                self.counters.upstream_failed(upstream.label, time.time())
                 last = str(exc) or type(exc).__name__
                 continue
             upstream.failures = 0
@@ -111,8 +111,7 @@ class UpstreamResolver:
         if reply.header.tc:
             wire = await asyncio.wait_for(self._tcp(upstream, outgoing), self.timeout)
             reply = DNSRecord.parse(wire)
-        self.counters.upstream_seconds += time.monotonic() - started
-        self.counters.upstream_answers += 1
+        self.counters.observe_upstream(time.monotonic() - started, time.time())
         reply.header.id = client_id
         return reply
 

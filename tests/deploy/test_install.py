@@ -84,6 +84,17 @@ def test_files_land_where_they_should_and_the_config_loads(installed: Path) -> N
     done = subprocess.run([str(program), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.startswith("hotspot-gateway ")
     assert (installed / "opt/hotspot-gateway/README.md").is_file()
+    # The pages and shipped lists the program reads beside its code came along.
+    python = installed / "opt/hotspot-gateway/venv/bin/python"
+    code = (
+        "from gateway.portal.app import PAGES_DIR; from filters.sources import DEFAULTS_DIR; "
+        "print(PAGES_DIR / 'templates/splash.html'); print(DEFAULTS_DIR / 'sources.toml')"
+    )
+    found = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60,
+                           cwd="/")  # fmt: skip
+    for line in found.stdout.split():
+        assert line.startswith(str(installed / "opt/hotspot-gateway/src/")) and Path(line).is_file()
+    assert len(found.stdout.split()) == 2, found.stderr
     assert (installed / "var/lib/hotspot-gateway").is_dir()
 
 
