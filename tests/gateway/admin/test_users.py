@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import stat
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_failed_logins_grow_the_wait_by_name_and_address_and_success_clears_it()
         throttle.failed(keys, now)
         waits.append(throttle.wait(keys, now))
         now += 1
-    assert waits[0] > 0 and all(b >= a for a, b in zip(waits, waits[1:], strict=False))
+    assert waits[0] > 0 and all(b >= a for a, b in itertools.pairwise(waits))
     assert waits[-1] == MAX_DELAY
     assert throttle.wait(["ip:10.1.1.1"], now) > 0  # the address alone is slowed too
     assert throttle.wait(["user:budi", "ip:10.9.9.9"], now) == 0  # others are not
