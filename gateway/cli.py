@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from gateway import __version__
+from gateway.admin_cli import add_admin_commands
 from gateway.blocklist_cli import add_blocklist_commands
 from gateway.config import DEFAULT_CONFIG_PATH
 from gateway.config_values import ConfigError
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sessions_commands(commands, config_option, release_from_firewall)
     add_demo_command(commands)
     add_doctor_command(commands, config_option)
+    add_admin_commands(commands, config_option)
     return parser
 
 

@@ -287,6 +287,15 @@ def _check_consistency(config: GatewayConfig) -> None:
         )
     if len(set(config.blocklists.categories)) != len(config.blocklists.categories):
         raise ConfigError("blocklists.categories: a category is listed twice")
+    admin_host = config.admin.listen.rpartition(":")[0].strip("[]")
+    if admin_host and netaddr.valid_ipv4(admin_host) and (
+        netaddr.IPAddress(admin_host) in netaddr.IPNetwork(net.client_subnet)
+    ):
+        # Staff's console on the phones' own network: one stolen password from anywhere.
+        raise ConfigError(
+            f"admin.listen: {config.admin.listen} is on the hotspot LAN ({net.client_subnet}); "
+            "use 127.0.0.1 or the management side's address"
+        )
 
 
 def load_config(path: Path) -> GatewayConfig:

@@ -50,6 +50,7 @@ class Parts:
     dns: multiprocessing.process.BaseProcess | None = None
     proxy: multiprocessing.process.BaseProcess | None = None
     portal: list[PortalServer] | None = None
+    console: PortalServer | None = None
     keeper: threading.Thread | None = None
 
 
@@ -111,6 +112,7 @@ class Hotspot:
         self.parts.dns = self._start_dns(self.config)
         if self.config.portal.enabled:
             self.parts.portal = self._start_portal(self.config)
+        self.parts.console = self._start_console(self.config)
         self.parts.keeper = threading.Thread(target=self._keep_sessions, name="keeper", daemon=True)
         self.parts.keeper.start()
 
@@ -182,6 +184,22 @@ class Hotspot:
         except OSError as exc:  # counters are for staff; serving goes on
             log.warning("could not save the portal's counters: %s", exc)
 
+    def _start_console(self, config: GatewayConfig) -> PortalServer:
+        # The management listener only; config checks it is not on the hotspot LAN.
+        from gateway.admin.console import create_console
+
+        return serve_portal(create_console(config, self.kick), config.admin.listen, None)
+
+    def kick(self, ip: str) -> bool:
+        """End a phone's session (the console's Kick): store, firewall, its connections."""
+        session = self.store.remove(ip)
+        if session is None:
+            return False
+        if self.firewall is not None:
+            self.firewall.release(ip)
+            self.firewall.forget_connections(ip)
+        return True
+
     def reload(self, config: GatewayConfig) -> None:
         """Take a new config: firewall and resolver swapped with no gap, portal restarted."""
         old, previous = self.parts, self.config
@@ -205,10 +223,11 @@ class Hotspot:
         proxy = self._renew(old.proxy, same_proxy and enabled, start_proxy if enabled else None,
                             overlap=False)  # fmt: skip
         self.parts = Parts(dns=dns, proxy=proxy, keeper=old.keeper)
-        for server in old.portal or []:
+        for server in [*(old.portal or []), *([old.console] if old.console else [])]:
             server.stop()
         if config.portal.enabled:
             self.parts.portal = self._start_portal(config)
+        self.parts.console = self._start_console(config)
 
     @staticmethod
     def _renew(
@@ -247,7 +266,8 @@ class Hotspot:
     def stop(self) -> None:
         """Stop everything; the firewall stays closed (fail closed)."""
         self._stopping.set()
-        for server in self.parts.portal or []:
+        console = [self.parts.console] if self.parts.console else []
+        for server in [*(self.parts.portal or []), *console]:
             server.stop()
         for process in (self.parts.dns, self.parts.proxy):
             if process is not None:

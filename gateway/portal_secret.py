@@ -12,9 +12,9 @@ KEY_FILE = "portal.key"
 KEY_BYTES = 32
 
 
-def portal_secret(state_dir: Path) -> bytes:
-    """The key under `state_dir`, created (readable by the owner only) on first use."""
-    path = state_dir / KEY_FILE
+def portal_secret(state_dir: Path, name: str = KEY_FILE) -> bytes:
+    """The key `name` under `state_dir`, created (readable by the owner only) on first use."""
+    path = state_dir / name
     try:
         key = path.read_bytes()
         if len(key) == KEY_BYTES:

@@ -34,6 +34,7 @@ class HotspotSettings:
     downlink_mbit: int = 0
     tls: bool = False
     proxy: bool = True
+    admin_listen: str = "127.0.0.1:8081"
 
 
 @dataclass
@@ -114,6 +115,7 @@ def gateway_config(state: Path, settings: HotspotSettings, lists: dict[str, tupl
         + (f'tls_cert = "{tls[0]}"\ntls_key = "{tls[1]}"\n' if tls else "")
         + f"[proxy]\nenabled = {str(settings.proxy).lower()}\nlisten_port = 8443\n"
         f'[blocklists]\nstate_dir = "{state}"\n'
+        f'[admin]\nlisten = "{settings.admin_listen}"\n'
     )
     for name, (category, path) in lists.items():
         text += (

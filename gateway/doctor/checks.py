@@ -61,6 +61,8 @@ def needed_endpoints(config: GatewayConfig) -> list[Endpoint]:
     if config.proxy.enabled:
         lan = config.network.lan_address
         needed.append(Endpoint("proxy.listen_port", "tcp", lan, config.proxy.listen_port))
+    host, port = endpoint(config.admin.listen)
+    needed.append(Endpoint("admin.listen", "tcp", host, port))
     return needed
 
 

@@ -26,6 +26,7 @@ def healthy() -> MachineFacts:
             Listener("tcp", "10.77.0.1", 53, 100, "python3", ours=True),
             Listener("tcp", "10.77.0.1", 80, 99, "hotspot-gateway", ours=True),
             Listener("tcp", "10.77.0.1", 8443, 101, "python3", ours=True),
+            Listener("tcp", "127.0.0.1", 8081, 99, "hotspot-gateway", ours=True),
             Listener("tcp", "0.0.0.0", 22, 1, "sshd"),
         ],
         upstreams={"1.1.1.1:53": None, "8.8.8.8:53": None},
@@ -95,7 +96,12 @@ def test_run_refuses_to_start_beside_itself_though_doctor_calls_that_fine() -> N
     facts = healthy()  # our own listeners: a second `run` could not bind them
     assert failures(diagnose(CONFIG, facts)) == []
     problems = start_problems(CONFIG, facts)
-    assert {p.key for p in problems} == {"dns.listen", "portal.listen", "proxy.listen_port"}
+    assert {p.key for p in problems} == {
+        "dns.listen",
+        "portal.listen",
+        "proxy.listen_port",
+        "admin.listen",
+    }
 
 
 @pytest.mark.parametrize(
