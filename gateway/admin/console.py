@@ -63,9 +63,13 @@ def login_required(role: str | None = None) -> Callable[[View], View]:
 
 def create_console(
     config: GatewayConfig, kick: Kick | None = None, clock: Callable[[], float] = time.time,
-    secure_cookies: bool = False,
+    secure_cookies: bool = False, lists_changed: Callable[[], None] | None = None,
 ) -> Flask:  # fmt: skip
-    """The console app for this gateway; `kick` ends a phone's session (None: not offered)."""
+    """The console app for this gateway.
+
+    `kick` ends a phone's session (None: not offered); `lists_changed` tells the resolver and
+    proxy to look at the lists at once after a staff edit.
+    """
     app = Flask("hotspot-gateway-console", template_folder=str(PAGES))
     state_dir = config.blocklists.state_dir
     app.config.update(
@@ -84,7 +88,8 @@ def create_console(
     throttle = LoginThrottle()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(GatewayCollector(config, clock))
-    app.extensions["hotspot"] = {"config": config, "kick": kick, "clock": clock}
+    app.extensions["hotspot"] = {"config": config, "kick": kick, "clock": clock,
+                                 "lists_changed": lists_changed or (lambda: None)}  # fmt: skip
 
     @app.before_request
     def load_user() -> None:

@@ -98,6 +98,7 @@ def add_views(app: Flask) -> None:
         except StaffEditError as exc:
             flash(str(exc), "error")
             return render_template("base.html"), 400
+        _hotspot()["lists_changed"]()
         flash(f"Disimpan / saved: {event.action} {event.name}", "note")
         return redirect(url_for("blocklists", check=event.name))
 
@@ -108,6 +109,7 @@ def add_views(app: Flask) -> None:
         assert user is not None
         try:
             previous = run_rollback(_config().blocklists.state_dir, user=user.name)
+            _hotspot()["lists_changed"]()
             flash(f"Kembali ke / rolled back to {previous.stem}", "note")
         except StoreError as exc:
             flash(f"Tidak bisa / cannot: {exc}", "error")
