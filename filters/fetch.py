@@ -7,6 +7,7 @@ replaces the last good copy, so a failed or cut-off download never costs the lis
 from __future__ import annotations
 
 import shutil
+import ssl
 import time
 import urllib.error
 import urllib.parse
@@ -52,15 +53,23 @@ class FetchResult:
 
 
 def fetch_source(
-    url: str, dest: Path, cached: dict[str, Any], limits: FetchLimits, progress: Progress
+    url: str,
+    dest: Path,
+    cached: dict[str, Any],
+    limits: FetchLimits,
+    progress: Progress,
+    tls: ssl.SSLContext | None = None,
 ) -> FetchResult:
-    """Fetch `url` into `dest`, retrying transient failures; `cached` holds the validators."""
+    """Fetch `url` into `dest`, retrying transient failures; `cached` holds the validators.
+
+    `tls` verifies https against other CAs than the system's (a publisher's own, see bundles).
+    """
     last_error: FetchError | None = None
     for attempt in range(limits.retries + 1):
         if attempt:
             time.sleep(limits.backoff * 2 ** (attempt - 1))
         try:
-            return _fetch_once(url, dest, cached, limits, progress)
+            return _fetch_once(url, dest, cached, limits, progress, tls)
         except FetchError as exc:
             last_error = exc
             dest.unlink(missing_ok=True)
@@ -72,7 +81,12 @@ def fetch_source(
 
 
 def _fetch_once(
-    url: str, dest: Path, cached: dict[str, Any], limits: FetchLimits, progress: Progress
+    url: str,
+    dest: Path,
+    cached: dict[str, Any],
+    limits: FetchLimits,
+    progress: Progress,
+    tls: ssl.SSLContext | None,
 ) -> FetchResult:
     if url.startswith("file://"):
         return _copy_file(urllib.parse.urlparse(url).path, dest, cached, limits)
@@ -83,7 +97,7 @@ def _fetch_once(
         headers["If-Modified-Since"] = cached["last_modified"]
     request = urllib.request.Request(url, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=limits.timeout) as response:
+        with urllib.request.urlopen(request, timeout=limits.timeout, context=tls) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > limits.max_bytes:
                 raise FetchError(

@@ -84,20 +84,10 @@ def run_update(
                     return UpdateResult(current, meta, fetched, unchanged=True)
             except (SnapshotError, OSError):
                 pass  # a damaged or missing current snapshot: rebuild it below
-        tmp = store.new_snapshot_temp()
-        try:
-            meta = compile_snapshot(
-                inputs, never_block, tmp, force=force, progress=progress,
-                extra_meta={"spec": signature},
-            )  # fmt: skip
-            _promote_new_copies(store, inputs, meta)
-            path = store.publish(tmp, meta["id"])
-        finally:
-            tmp.unlink(missing_ok=True)
-            for inp in inputs:
-                if inp.candidate is not None:
-                    inp.candidate.unlink(missing_ok=True)
-        store.prune(settings.keep_snapshots)
+        path, meta = compile_and_swap(
+            store, inputs, never_block, force=force, progress=progress,
+            extra_meta={"spec": signature}, keep_snapshots=settings.keep_snapshots,
+        )  # fmt: skip
     held = [f"{s['name']} held" for s in meta["sources"] if s.get("held")]
     AuditLog(store.audit_path).append(
         AuditEvent(
@@ -109,6 +99,36 @@ def run_update(
         )
     )
     return UpdateResult(path, meta, fetched)
+
+
+def compile_and_swap(
+    store: SnapshotStore,
+    inputs: list[CompileInput],
+    never_block: NeverBlock,
+    *,
+    force: bool,
+    progress: Progress,
+    extra_meta: dict[str, Any],
+    keep_snapshots: int,
+) -> tuple[Path, dict[str, Any]]:
+    """Compile beside the snapshot in force, keep the new copies used, swap; under the lock.
+
+    Also the path of lists that come from a publisher's bundle (filters/bundles/receive.py).
+    """
+    tmp = store.new_snapshot_temp()
+    try:
+        meta = compile_snapshot(
+            inputs, never_block, tmp, force=force, progress=progress, extra_meta=extra_meta
+        )
+        _promote_new_copies(store, inputs, meta)
+        path = store.publish(tmp, meta["id"])
+    finally:
+        tmp.unlink(missing_ok=True)
+        for inp in inputs:
+            if inp.candidate is not None:
+                inp.candidate.unlink(missing_ok=True)
+    store.prune(keep_snapshots)
+    return path, meta
 
 
 def _fetch_all(
