@@ -98,12 +98,19 @@ def serve_lists() -> Iterator[ListServer]:
     """Run a ListServer on an ephemeral loopback port for the duration of the block."""
     state = ListServer()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    httpd.daemon_threads = True
     state.port = httpd.server_address[1]
+    with serving(httpd):
+        yield state
+
+
+@contextmanager
+def serving(httpd: ThreadingHTTPServer) -> Iterator[None]:
+    """Serve `httpd` in a thread for the duration of the block, then stop and close it."""
+    httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
-        yield state
+        yield
     finally:
         httpd.shutdown()
         httpd.server_close()
