@@ -26,6 +26,7 @@ from filters.verdict import Verdict
 from gateway.blocklist_report import print_audit, print_stats
 from gateway.config import GatewayConfig, effective_sources, load_config
 from gateway.errors import CommandFailed, UsageError
+from gateway.publish_cli import cmd_publish, cmd_publish_keygen, update_from_publisher
 
 AddOptions = Callable[[argparse.ArgumentParser], None]
 
@@ -65,6 +66,18 @@ def add_blocklist_commands(commands: Any, add_common: AddOptions) -> None:
     audit = command("audit", cmd_audit, "show the audit log (who, when, what, why)")
     audit.add_argument("--json", action="store_true")
     audit.add_argument("--limit", type=int, default=50, help="newest N events (0: all)")
+    publish = command(
+        "publish", cmd_publish, "vet the lists and publish them as signed bundles for a fleet"
+    )
+    publish.add_argument("--key", type=Path, required=True, help="the publisher's private key")
+    publish.add_argument("--out", type=Path, required=True, help="the directory https serves")
+    publish.add_argument("--force", action="store_true", help="accept sources the guards hold")
+    publish.add_argument("--quiet", action="store_true", help="print only the summary")
+    publish.add_argument(
+        "--version", type=int, default=None, help="number this version (above the last one)"
+    )
+    keygen = command("publish-keygen", cmd_publish_keygen, "make the publisher's key pair")
+    keygen.add_argument("--out", type=Path, required=True, help="where to write the two keys")
 
 
 def _config(args: argparse.Namespace) -> GatewayConfig:
@@ -200,9 +213,11 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    """`blocklist update [--force]`."""
+    """`blocklist update [--force]`: from the sources, or from the publisher if one is set."""
     config = _config(args)
     bl = config.blocklists
+    if bl.publisher_url:
+        return update_from_publisher(bl, args)
     settings = UpdateSettings(
         state_dir=bl.state_dir,
         sources=effective_sources(bl),

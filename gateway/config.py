@@ -11,6 +11,7 @@ from typing import Any
 
 import netaddr
 
+from filters.bundles.signing import BadKey, load_public_key, parse_public_key
 from filters.sources import DEFAULTS_DIR, SourceSpec
 from gateway.config_values import (
     ConfigError,
@@ -115,6 +116,12 @@ class BlocklistsConfig:
     fetch_timeout: float = 120.0
     fetch_retries: int = 3
     max_source_size: int = 1 << 30
+    # A fleet's gateways take their lists from one publisher (`blocklist publish`) instead of
+    # fetching the sources themselves: its https address, its Ed25519 public key (base64 or a
+    # file), and a CA file when its certificate is not signed by one the system trusts.
+    publisher_url: str = ""
+    publisher_key: str = ""
+    publisher_ca: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ class GatewayConfig:
 
 
 Check = Callable[[str, Any], Any]
-PATH_KEYS = {"blocklists": ("state_dir",), "portal": ("tls_cert", "tls_key")}
+PATH_KEYS = {"blocklists": ("state_dir", "publisher_ca"), "portal": ("tls_cert", "tls_key")}
 
 _SCHEMA: dict[str, dict[str, Check]] = {
     "network": {
@@ -186,6 +193,10 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "fetch_timeout": as_duration,
         "fetch_retries": partial(as_int, minimum=0, maximum=10),
         "max_source_size": as_size,
+        # https only: bundles are signed, and https also keeps an old index from being replayed
+        "publisher_url": partial(as_url, schemes=("https",)),
+        "publisher_key": as_text,
+        "publisher_ca": as_path,
     },
     "admin": {"listen": as_endpoint},
 }
@@ -252,6 +263,8 @@ def parse_config(data: Mapping[str, Any], base_dir: Path | None = None) -> Gatew
         if section == "blocklists":
             categories = values.get("categories", BlocklistsConfig.categories)
             values["sources"] = _sources(values.get("sources", []), categories)
+        if section == "blocklists" and values.get("publisher_key") and base_dir is not None:
+            values["publisher_key"] = _key_path(values["publisher_key"], base_dir)
         for key in PATH_KEYS.get(section, ()):
             path = values.get(key)
             if path is not None and not path.is_absolute() and base_dir is not None:
@@ -268,6 +281,25 @@ def parse_config(data: Mapping[str, Any], base_dir: Path | None = None) -> Gatew
     )
     _check_consistency(config)
     return config
+
+
+def _key_path(text: str, base_dir: Path) -> str:
+    """A key given as a file name is found from the config's directory, like other paths."""
+    if parse_public_key(text) is not None or Path(text).is_absolute():
+        return text
+    return str((base_dir / text).resolve())
+
+
+def _check_publisher(config: BlocklistsConfig) -> None:
+    if config.publisher_url and not config.publisher_key:
+        raise ConfigError(
+            "blocklists.publisher_key: the publisher's public key is needed with publisher_url"
+        )
+    if config.publisher_key:
+        try:
+            load_public_key(config.publisher_key)
+        except BadKey as exc:
+            raise ConfigError(f"blocklists.publisher_key: {exc}") from None
 
 
 def _check_consistency(config: GatewayConfig) -> None:
@@ -288,14 +320,17 @@ def _check_consistency(config: GatewayConfig) -> None:
     if len(set(config.blocklists.categories)) != len(config.blocklists.categories):
         raise ConfigError("blocklists.categories: a category is listed twice")
     admin_host = config.admin.listen.rpartition(":")[0].strip("[]")
-    if admin_host and netaddr.valid_ipv4(admin_host) and (
-        netaddr.IPAddress(admin_host) in netaddr.IPNetwork(net.client_subnet)
+    if (
+        admin_host
+        and netaddr.valid_ipv4(admin_host)
+        and (netaddr.IPAddress(admin_host) in netaddr.IPNetwork(net.client_subnet))
     ):
         # Staff's console on the phones' own network: one stolen password from anywhere.
         raise ConfigError(
             f"admin.listen: {config.admin.listen} is on the hotspot LAN ({net.client_subnet}); "
             "use 127.0.0.1 or the management side's address"
         )
+    _check_publisher(config.blocklists)
 
 
 def load_config(path: Path) -> GatewayConfig:

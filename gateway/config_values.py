@@ -140,11 +140,12 @@ def as_host_name(key: str, value: Any) -> str:
     return text
 
 
-def as_url(key: str, value: Any) -> str:
-    """An http(s) URL, or "" for none."""
+def as_url(key: str, value: Any, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """A URL with one of `schemes`, or "" for none."""
     if value == "":
         return ""
     text = as_str(key, value).strip()
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
-        raise ConfigError(f"{key}: expected an http:// or https:// address, got {value!r}")
+    if not re.fullmatch(rf"({'|'.join(schemes)})://[^\s/]+(/\S*)?", text):
+        wanted = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ConfigError(f"{key}: expected an {wanted} address, got {value!r}")
     return text

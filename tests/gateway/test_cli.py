@@ -239,3 +239,66 @@ def test_module_and_console_script_run_the_same_cli() -> None:
         bad = subprocess.run([*command, "nonsense"], capture_output=True, text=True, cwd=REPO,
                              timeout=60, check=False)  # fmt: skip
         assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_publish_keygen_writes_a_pair_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    code, out, _ = run(capsys, "blocklist", "publish-keygen", "--out", str(keys))
+    public = (keys / "publisher.pub").read_text().strip()
+    assert code == 0 and f'publisher_key = "{public}"' in out
+    assert (keys / "publisher.key").stat().st_mode & 0o777 == 0o600
+    code, out, err = run(capsys, "blocklist", "publish-keygen", "--out", str(keys))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "publisher.key exists" in err
+
+
+def test_publish_and_update_from_the_publisher_over_https(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.filters.bundles.https_publisher import serve_publisher
+
+    central = updated_single_source(tmp_path, capsys, "judi", "gambling", "slot.judi.test\n")
+    keys, out_dir = tmp_path / "keys", tmp_path / "out"
+    assert run(capsys, "blocklist", "publish-keygen", "--out", str(keys))[0] == 0
+    publish = ["blocklist", "publish", "--config", str(central), "--out", str(out_dir), "--quiet"]
+    code, out, err = run(capsys, *publish, "--key", str(keys / "publisher.pub"))
+    assert code == 2 and err.count("\n") == 1 and "--key: " in err
+    code, out, _ = run(capsys, *publish, "--key", str(keys / "publisher.key"))
+    assert code == 0 and out.startswith("bundle 1 published: 1 names, full ")
+    with serve_publisher(out_dir, tmp_path) as server:
+        gateway = tmp_path / "gateway.toml"
+        gateway.write_text(
+            f'[blocklists]\nstate_dir = "{tmp_path / "g"}"\nfetch_retries = 0\n'
+            f'publisher_url = "{server.url}"\npublisher_key = "keys/publisher.pub"\n'
+            f'publisher_ca = "{server.ca}"\n'
+        )
+        code, out, err = run(capsys, "blocklist", "update", "--config", str(gateway), "--quiet")
+        assert code == 0, err
+        assert out.startswith("bundle 1 installed (full, ")
+        check = run(capsys, "blocklist", "check", "a.slot.judi.test", "--config", str(gateway))
+        assert check[1].startswith("blocked a.slot.judi.test category=gambling source=judi")
+        index = out_dir / "index.json"
+        index.write_text(index.read_text().replace('"version\\":1', '"version\\":2'))
+        code, out, err = run(capsys, "blocklist", "update", "--config", str(gateway), "--quiet")
+        assert code == 1 and err.count("\n") == 1
+        assert "bundle refused, the list in force stays: index.json: its signature" in err
+        audit = run(capsys, "blocklist", "audit", "--config", str(gateway))[1]
+        assert " bundle-refused index.json: its signature does not verify" in audit
+
+
+@pytest.mark.parametrize(
+    ("lines", "named"),
+    [
+        ('publisher_url = "http://lists.example/fleet/"', "blocklists.publisher_url: expected"),
+        ('publisher_url = "https://lists.example/fleet/"', "blocklists.publisher_key: the"),
+        ('publisher_key = "bm90IGEga2V5"', "blocklists.publisher_key: neither base64"),
+    ],
+)
+def test_bad_publisher_settings_exit_2_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: str, named: str
+) -> None:
+    cfg = tmp_path / "gateway.toml"
+    cfg.write_text(f'[blocklists]\nstate_dir = "{tmp_path}"\n{lines}\n')
+    code, out, err = run(capsys, "blocklist", "update", "--config", str(cfg))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and named in err
