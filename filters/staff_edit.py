@@ -41,7 +41,9 @@ def record_staff_edit(
     else:
         category = None
     if action == "remove" and name not in staff_entries(audit.events()):
-        raise StaffEditError(f"no staff entry for {name} (list entries are overridden with allow)")
+        raise StaffEditError(
+            f"no staff entry for {name} (list entries are overridden with `allow`)"
+        )
     event = AuditEvent(utc_now(), user, action, name, category, reason)
     audit.append(event)
     return event

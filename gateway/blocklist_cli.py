@@ -14,11 +14,12 @@ from typing import Any
 
 from filters.engine import BlocklistEngine
 from filters.fetch import FetchLimits
-from filters.names import InvalidName, name_key, normalise_name
+from filters.names import InvalidName, normalise_name
 from filters.never_block import NeverBlock
 from filters.progress import Progress
 from filters.snapshot_file import SnapshotError
-from filters.staff import AuditEvent, AuditLog, staff_entries, utc_now
+from filters.staff import AuditLog
+from filters.staff_edit import StaffEditError, record_staff_edit
 from filters.store import SnapshotStore, StoreError
 from filters.update import UpdateSettings, run_rollback, run_update
 from filters.url_rules import parse_network
@@ -132,7 +133,7 @@ def format_verdict(name: str, verdict: Verdict) -> str:
     return text
 
 
-def _checked(raw: str) -> tuple[str, Callable[[BlocklistEngine], Verdict]]:
+def check_subject(raw: str) -> tuple[str, Callable[[BlocklistEngine], Verdict]]:
     """What `check` was asked about, as it is shown, and how to explain its verdict.
 
     Checked before any list is loaded, so bad input fails fast with its own message.
@@ -144,7 +145,7 @@ def _checked(raw: str) -> tuple[str, Callable[[BlocklistEngine], Verdict]]:
     if "://" in text or "/" in text:
         parts = urllib.parse.urlsplit(text if "://" in text else f"http://{text}")
         if parse_network(parts.hostname or "") is not None:
-            return _checked(parts.hostname or "")  # a page at an address: its address decides
+            return check_subject(parts.hostname or "")  # a page at an address: its address decides
         host = _name_argument(parts.hostname or "")
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         if target != "/":
@@ -156,7 +157,7 @@ def _checked(raw: str) -> tuple[str, Callable[[BlocklistEngine], Verdict]]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """`blocklist check NAME|ADDRESS|URL`."""
-    name, explain = _checked(args.name)
+    name, explain = check_subject(args.name)
     engine = _engine(_config(args))
     if engine.snapshot is None:
         print("note: no snapshot yet; run `blocklist update` (staff entries still apply)",
@@ -175,15 +176,14 @@ def _record_staff_edit(args: argparse.Namespace, action: str, category: str | No
     reason = _reason_argument(args.reason, required=action != "remove")
     store = SnapshotStore(_state_dir(config))
     store.ensure()
-    audit = AuditLog(store.audit_path)
-    if action == "remove" and name not in staff_entries(audit.events()):
-        raise UsageError(f"no staff entry for {name} (list entries are overridden with `allow`)")
-    if action == "add":
-        shield = NeverBlock.load().shields(name_key(name))
-        if shield is not None:
-            raise UsageError(f"{name} is covered by the must-never-block entry {shield}")
-    # Journalled (and fsync'd) before it takes effect: the audit log is the source of truth.
-    audit.append(AuditEvent(utc_now(), args.user, action, name, category, reason))
+    try:
+        # The console applies the same rules: filters/staff_edit.py.
+        record_staff_edit(
+            AuditLog(store.audit_path), NeverBlock.load(), user=args.user, action=action,
+            name=name, category=category, reason=reason, categories=config.blocklists.categories,
+        )  # fmt: skip
+    except StaffEditError as exc:
+        raise UsageError(str(exc)) from None
     verdict = _engine(config).lookup(name)
     print(format_verdict(name, verdict))
     if action == "add" and not verdict.blocked:

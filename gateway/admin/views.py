@@ -20,7 +20,7 @@ from filters.store import SnapshotStore, StoreError
 from filters.update import run_rollback
 from gateway.admin.console import current_user, login_required
 from gateway.admin.status import read_status
-from gateway.blocklist_cli import _checked
+from gateway.blocklist_cli import check_subject
 from gateway.blocklist_report import stats_data
 from gateway.config import GatewayConfig
 from gateway.errors import UsageError
@@ -64,7 +64,7 @@ def add_views(app: Flask) -> None:
         checked, verdict, code = request.args.get("check"), None, 200
         if checked:
             try:
-                shown, explain = _checked(checked)
+                shown, explain = check_subject(checked)
                 engine = BlocklistEngine(config.blocklists.state_dir)
                 checked, verdict = shown, explain(engine)
             except UsageError as exc:
