@@ -129,6 +129,9 @@ class AdminConfig:
     """The staff console listener (management side only)."""
 
     listen: str = "127.0.0.1:8081"
+    # With a certificate the console is https only, and its session cookie is marked Secure.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,11 @@ class GatewayConfig:
 
 
 Check = Callable[[str, Any], Any]
-PATH_KEYS = {"blocklists": ("state_dir", "publisher_ca"), "portal": ("tls_cert", "tls_key")}
+PATH_KEYS = {
+    "blocklists": ("state_dir", "publisher_ca"),
+    "portal": ("tls_cert", "tls_key"),
+    "admin": ("tls_cert", "tls_key"),
+}
 
 _SCHEMA: dict[str, dict[str, Check]] = {
     "network": {
@@ -198,7 +205,7 @@ _SCHEMA: dict[str, dict[str, Check]] = {
         "publisher_key": as_text,
         "publisher_ca": as_path,
     },
-    "admin": {"listen": as_endpoint},
+    "admin": {"listen": as_endpoint, "tls_cert": as_path, "tls_key": as_path},
 }
 
 _SOURCE_SCHEMA: dict[str, Check] = {
@@ -312,11 +319,12 @@ def _check_consistency(config: GatewayConfig) -> None:
         )
     if config.portal.session_timeout < config.portal.idle_timeout:
         raise ConfigError("portal.session_timeout: must not be shorter than portal.idle_timeout")
-    if (config.portal.tls_cert is None) != (config.portal.tls_key is None):
-        missing = "tls_key" if config.portal.tls_key is None else "tls_cert"
-        raise ConfigError(
-            f"portal.{missing}: tls_cert and tls_key go together; set both or neither"
-        )
+    for section, tls in (("portal", config.portal), ("admin", config.admin)):
+        if (tls.tls_cert is None) != (tls.tls_key is None):
+            missing = "tls_key" if tls.tls_key is None else "tls_cert"
+            raise ConfigError(
+                f"{section}.{missing}: tls_cert and tls_key go together; set both or neither"
+            )
     if len(set(config.blocklists.categories)) != len(config.blocklists.categories):
         raise ConfigError("blocklists.categories: a category is listed twice")
     admin_host = config.admin.listen.rpartition(":")[0].strip("[]")

@@ -188,8 +188,11 @@ class Hotspot:
         # The management listener only; config checks it is not on the hotspot LAN.
         from gateway.admin.console import create_console
 
-        app = create_console(config, self.kick, lists_changed=self.lists_changed)
-        return serve_portal(app, config.admin.listen, None)
+        admin = config.admin
+        tls = (admin.tls_cert, admin.tls_key) if admin.tls_cert and admin.tls_key else None
+        app = create_console(config, self.kick, secure_cookies=tls is not None,
+                             lists_changed=self.lists_changed)  # fmt: skip
+        return serve_portal(app, admin.listen, tls)
 
     def lists_changed(self) -> None:
         """Staff changed the lists: the resolver and the proxy look at them now, not in 5 s."""

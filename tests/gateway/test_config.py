@@ -173,3 +173,25 @@ def test_the_readme_documents_every_config_key() -> None:
     }
     assert keys - documented == set()
     assert documented - keys == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[admin]\nlisten = "10.77.0.1:8081"\n',
+            "admin.listen: 10.77.0.1:8081 is on the hotspot LAN",
+        ),
+        ('[admin]\ntls_cert = "/etc/c.pem"\n', "admin.tls_key: tls_cert and tls_key go together"),
+    ],
+)
+def test_the_console_stays_off_the_lan_and_its_certificate_needs_its_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    from gateway.config import load_config
+    from gateway.config_values import ConfigError
+
+    path = tmp_path / "gateway.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)

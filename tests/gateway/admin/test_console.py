@@ -167,3 +167,10 @@ def test_metrics_are_served_without_a_login(app: Flask) -> None:
     response = app.test_client().get("/metrics")
     assert response.status_code == 200
     assert "hotspot_phones_max 3.0" in response.get_data(as_text=True)
+
+
+def test_with_https_the_session_cookie_is_secure(config: GatewayConfig) -> None:
+    client = create_console(config, secure_cookies=True).test_client()
+    form = {"name": "ani", "password": PASSWORD, "csrf_token": token(client)}
+    cookie = client.post("/login", data=form).headers.get("Set-Cookie") or ""
+    assert "Secure" in cookie and "HttpOnly" in cookie
