@@ -26,6 +26,7 @@ from gateway.firewall.plan import FirewallPlan, plan_from_config
 from gateway.firewall.ruleset import AdmittedClient
 from gateway.firewall.runner import Firewall, FirewallError
 from gateway.lan_address import ensure_lan_address
+from gateway.part_process import run_part
 from gateway.portal.app import create_portal_app
 from gateway.portal.server import PortalServer, serve_portal
 from gateway.portal.settings import settings_from_config
@@ -136,7 +137,8 @@ class Hotspot:
     ) -> multiprocessing.process.BaseProcess:
         context = multiprocessing.get_context("spawn")
         ready = context.Event()
-        process = context.Process(target=target, args=(config, ready), name=name, daemon=True)
+        process = context.Process(target=run_part, args=(target, config, ready), name=name,
+                                  daemon=True)  # fmt: skip
         process.start()
         deadline = time.monotonic() + START_LIMIT
         while not ready.wait(0.1):

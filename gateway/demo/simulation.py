@@ -8,6 +8,8 @@ demo, its scripted tour and the end-to-end tests all build their hotspot here.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -87,13 +89,23 @@ class SimulatedHotspot:
                               capture_output=True, text=True, timeout=60)  # fmt: skip
         return done.stdout + done.stderr
 
-    def cli(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        """`hotspot-gateway ARGV --config F` inside the gateway namespace."""
-        return subprocess.run(
-            ["ip", "netns", "exec", self.topo.gateway, sys.executable, "-m", "gateway", *argv,
-             "--config", str(self.config)],
-            cwd=REPO, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+    def cli(self, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`hotspot-gateway ARGV --config F` inside the gateway namespace.
+
+        In a session of its own, killed whole if it outlives `timeout`: a `run` that starts
+        when a test expected it to refuse must not leave its resolver and proxy behind.
+        """
+        command = ["ip", "netns", "exec", self.topo.gateway, sys.executable, "-m", "gateway",
+                   *argv, "--config", str(self.config)]  # fmt: skip
+        with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True) as proc:  # fmt: skip
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                raise
+        return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
     def log_text(self) -> str:
         """What `run` printed so far (the end of it)."""

@@ -277,6 +277,18 @@ def check_service(facts: MachineFacts) -> Iterator[Finding]:
         )
 
 
+def check_console(facts: MachineFacts) -> Iterator[Finding]:
+    """Someone can log in to the console (it has no default account)."""
+    if facts.console_accounts == 0:
+        yield Finding(
+            WARN,
+            "Belum ada akun konsol / no console account yet",
+            "hotspot-gateway admin add-user NAME --role staff (or operator)",
+        )
+    elif facts.console_accounts is not None:
+        yield Finding(OK, f"Akun konsol / console accounts: {facts.console_accounts}")
+
+
 def is_running(facts: MachineFacts) -> bool:
     """Whether the gateway seems to run now."""
     return facts.service == "active" or any(h.ours for h in facts.listeners or [])
@@ -292,6 +304,7 @@ def diagnose(config: GatewayConfig, facts: MachineFacts) -> list[Finding]:
         *check_upstreams(facts),
         *check_lists(facts),
         *check_service(facts),
+        *check_console(facts),
     ]
 
 

@@ -20,6 +20,7 @@ from dnslib import QTYPE, RCODE, DNSRecord
 
 from filters.snapshot_file import SnapshotError, read_meta
 from filters.store import SnapshotStore
+from gateway.admin.users import UserError, UserStore
 from gateway.config import GatewayConfig
 
 COMMAND_TIMEOUT = 10.0
@@ -65,6 +66,7 @@ class MachineFacts:
     now: float = 0.0
     ntp_synchronized: bool | None = None
     service: str | None = None  # systemd's word for our unit, or None without systemd
+    console_accounts: int | None = None
 
 
 def _command(argv: list[str]) -> str | None:
@@ -240,6 +242,10 @@ def gather(config: GatewayConfig) -> MachineFacts:
         service=read_service(),
     )
     read_snapshot(facts, config.blocklists.state_dir)
+    try:
+        facts.console_accounts = len(UserStore(config.blocklists.state_dir).users())
+    except (UserError, OSError):
+        facts.console_accounts = None
     return facts
 
 

@@ -36,6 +36,7 @@ def healthy() -> MachineFacts:
         now=NOW,
         ntp_synchronized=True,
         service="active",
+        console_accounts=2,
     )
 
 
@@ -124,6 +125,7 @@ def test_run_refuses_to_start_beside_itself_though_doctor_calls_that_fine() -> N
         ({"ntp_synchronized": False}, WARN, "clock not synchronised"),
         ({"service": "failed"}, FAIL, "the service is failed"),
         ({"service": None, "listeners": []}, FAIL, "is not running"),
+        ({"console_accounts": 0}, WARN, "no console account yet"),
     ],
 )  # fmt: skip
 def test_each_problem_is_found_with_its_fix(
