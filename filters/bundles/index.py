@@ -14,6 +14,7 @@ import binascii
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -24,6 +25,9 @@ from filters.bundles.format import FORMAT_VERSION, BundleError
 from filters.bundles.signing import INDEX_CONTEXT, sign, verify
 
 INDEX_NAME = "index.json"
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+# The publisher runs daily; a week covers a long weekend's outage before gateways complain.
+INDEX_VALIDITY = timedelta(days=7)
 MAX_INDEX_BYTES = 1 << 20
 _FILE_NAME = re.compile(r"bundle-\d+\.(full|delta-from-\d+)")
 
@@ -47,6 +51,16 @@ class Index:
     full: BundleFile
     deltas: tuple[BundleFile, ...] = ()
     format: int = FORMAT_VERSION
+    # Until when the publisher vouches for this being its latest word ("" = no limit, as
+    # indexes before this field had). Re-signed at every publish, changed or not, so a
+    # gateway can tell a publisher that is alive from one frozen, or an old index replayed.
+    expires: str = ""
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the publisher's word on this index has run out at `now`."""
+        if not self.expires:
+            return False
+        return now >= datetime.strptime(self.expires, STAMP).replace(tzinfo=UTC)
 
     def delta_from(self, base: int) -> BundleFile | None:
         """The delta from version `base`, if the publisher made one."""
@@ -61,6 +75,11 @@ def full_name(version: int) -> str:
 def delta_name(version: int, base: int) -> str:
     """The file name of the delta from `base` to `version`."""
     return f"bundle-{version}.delta-from-{base}"
+
+
+def expiry_from(now: datetime) -> str:
+    """The `expires` stamp for an index signed at `now`."""
+    return (now + INDEX_VALIDITY).strftime(STAMP)
 
 
 def signed_index(index: Index, private: Ed25519PrivateKey) -> bytes:
@@ -89,6 +108,8 @@ def read_index(data: bytes, public: Ed25519PublicKey) -> Index:
         raw["full"] = BundleFile(**raw["full"])
         raw["deltas"] = tuple(BundleFile(**d) for d in raw["deltas"])
         index = Index(**raw)
+        if index.expires:
+            datetime.strptime(index.expires, STAMP)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise BundleError(f"index.json is not valid: {exc}") from None
     for named in (index.full, *index.deltas):

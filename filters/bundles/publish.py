@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from filters.bundles.index import (
     BundleFile,
     Index,
     delta_name,
+    expiry_from,
     full_name,
     read_index,
     signed_index,
@@ -85,6 +87,11 @@ def run_publish(
         if previous is not None and version is None:
             before = open_verified(out_dir / previous.full.file, public).header.sources
             if [source_json(p) for p in before] == [source_json(p) for p in sources]:
+                # Nothing new, but the publisher's word is renewed: gateways see it is alive.
+                renewed = replace(
+                    previous, created=utc_now(), expires=expiry_from(datetime.now(UTC))
+                )
+                atomic_write_bytes(out_dir / INDEX_NAME, signed_index(renewed, private))
                 return PublishResult(previous.version, False, previous.full, previous.deltas,
                                      update)  # fmt: skip
         new = version or (previous.version + 1 if previous else 1)
@@ -101,7 +108,7 @@ def run_publish(
                 deltas.append(delta)
             else:
                 path.unlink()
-    index = Index(new, utc_now(), full, tuple(deltas))
+    index = Index(new, utc_now(), full, tuple(deltas), expires=expiry_from(datetime.now(UTC)))
     atomic_write_bytes(out_dir / INDEX_NAME, signed_index(index, private))
     _remove_old_bundles(out_dir, new)
     detail = f"bundle {new}: {update.meta['keys']} names from {len(sources)} lists; "

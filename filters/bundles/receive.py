@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,7 @@ class ReceiveSettings:
     tls: ssl.SSLContext | None = None
     keep_snapshots: int = 3
     limits: FetchLimits = field(default_factory=FetchLimits)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def url(self, name: str) -> str:
         """The address of a file beside index.json."""
@@ -121,6 +124,11 @@ def _receive(
 ) -> ReceiveResult:
     ours = version_in_force(store.root, settings.public_key)
     index = _fetch_index(store, settings, progress)
+    if index.expired(settings.clock()):
+        raise BundleRefused(
+            f"index.json expired at {index.expires}: the publisher has signed nothing since; "
+            "check that its daily `blocklist publish` runs"
+        )
     if index.version < ours:
         raise BundleRefused(
             f"rollback: the publisher offers version {index.version}, older than version "

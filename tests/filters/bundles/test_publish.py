@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from filters.bundles.index import read_index
+from filters.bundles.index import INDEX_NAME, read_index, signed_index
 from filters.bundles.publish import DELTA_BASES, PublishError
 from filters.bundles.unpack import open_verified
 from filters.staff import AuditLog
@@ -34,6 +35,21 @@ def test_unchanged_lists_make_no_new_version(fleet: Fleet) -> None:
     again = fleet.publish()
     assert (again.version, again.changed) == (1, False)
     assert sorted(p.name for p in fleet.out.iterdir()) == ["bundle-1.full", "index.json"]
+
+
+def test_every_publish_renews_the_index_s_expiry_even_when_nothing_changed(
+    fleet: Fleet,
+) -> None:
+    fleet.publish()
+    public = fleet.private.public_key()
+    first = read_index((fleet.out / INDEX_NAME).read_bytes(), public)
+    assert first.expires > first.created
+    # As if the last publish was long ago: the stored index carries an old expiry.
+    stale = replace(first, expires="2026-01-01T00:00:00Z")
+    (fleet.out / INDEX_NAME).write_bytes(signed_index(stale, fleet.private))
+    assert fleet.publish().changed is False
+    renewed = read_index((fleet.out / INDEX_NAME).read_bytes(), public)
+    assert renewed.version == 1 and renewed.expires > stale.expires
 
 
 def test_a_small_change_is_published_as_a_smaller_delta(fleet: Fleet) -> None:

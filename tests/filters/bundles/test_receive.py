@@ -9,15 +9,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from filters.bundles.format import MAGIC
 from filters.bundles.index import BundleFile, Index, read_index, signed_index
-from filters.bundles.receive import BundleRefused, version_in_force
+from filters.bundles.receive import BundleRefused, run_receive, version_in_force
 from filters.compiler import file_sha256
 from filters.store import SnapshotStore
+from tests.filters.builders import TEST_NEVER_BLOCK
 from tests.filters.bundles.conftest import JUDI, Fleet
 
 
@@ -126,6 +128,21 @@ def test_an_older_index_is_refused_as_a_rollback(fleet: Fleet) -> None:
         fleet.receive()
     assert fleet.snapshot() == before and fleet.blocked("baru.judi.test")
     assert fleet.audit()[-1][0] == "bundle-refused"
+
+
+def test_an_index_past_its_expiry_is_refused_and_the_lists_stay(fleet: Fleet) -> None:
+    installed_v1(fleet)
+    publish_v2(fleet)
+    index = read_index((fleet.out / "index.json").read_bytes(), fleet.private.public_key())
+    expires = datetime.strptime(index.expires, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    before = fleet.snapshot()
+    # A frozen publisher, or its last index replayed, a week and more later.
+    late = dataclasses.replace(fleet.settings(), clock=lambda: expires + timedelta(seconds=1))
+    with pytest.raises(BundleRefused, match=r"index.json expired at .*daily `blocklist publish`"):
+        run_receive(late, TEST_NEVER_BLOCK, user="gateway")
+    assert fleet.snapshot() == before and not fleet.blocked("baru.judi.test")
+    assert fleet.audit()[-1][0] == "bundle-refused"
+    assert fleet.receive().installed is not None  # in time, the same index is taken
 
 
 def test_an_old_bundle_under_a_new_index_is_refused(fleet: Fleet) -> None:
