@@ -34,11 +34,13 @@ def build_overlay(never_block: NeverBlock, audit: AuditLog) -> Overlay:
 
 
 Hits = list[tuple[int, int]]
+MatchBoth = Callable[[SuffixTable, str], tuple[Hits | None, Hits | None] | None]
 _State = tuple[
-    Callable[[SuffixTable, str], tuple[Hits | None, Hits | None] | None],
+    MatchBoth,
     SuffixTable,
     Callable[[Hits], Verdict | None],
     Callable[[str, Hits], Verdict | None],
+    Snapshot | None,
 ]
 _EMPTY = SuffixTable(bytes(64), bytes(16))
 
@@ -50,8 +52,8 @@ def _no_verdict(name: str, hits: Hits) -> Verdict | None:
 def _state(overlay: Overlay, snapshot: Snapshot | None) -> _State:
     """What a lookup calls, taken together from one overlay and one snapshot."""
     if snapshot is None:
-        return (_EMPTY.match_both, overlay.table, overlay.decide, _no_verdict)
-    return (snapshot.table.match_both, overlay.table, overlay.decide, snapshot.explain)
+        return (_EMPTY.match_both, overlay.table, overlay.decide, _no_verdict, None)
+    return (snapshot.table.match_both, overlay.table, overlay.decide, snapshot.explain, snapshot)
 
 
 class BlocklistEngine:
@@ -91,10 +93,12 @@ class BlocklistEngine:
                 self._audit_signature = signature
                 changed = True
             if changed:
-                self.generation += 1  # caches of finished answers watch this
                 # One assignment swaps everything a lookup uses, so it never mixes an old
                 # snapshot's hits with a new one's tables.
                 self._state = _state(self._overlay, self._snapshot)
+                # Then the generation, which caches of finished answers watch: whoever sees
+                # the new number finds the new lists in place.
+                self.generation += 1
             return changed
 
     def lookup(self, name: str) -> Verdict:
@@ -104,7 +108,7 @@ class BlocklistEngine:
                 name = normalise_name(name)
             except InvalidName:
                 return UNLISTED
-        match_both, overlay_table, overlay_decide, snapshot_explain = self._state
+        match_both, overlay_table, overlay_decide, snapshot_explain, _ = self._state
         found = match_both(overlay_table, name)  # one pass over the name for both tables
         if found is None:
             return UNLISTED
@@ -116,6 +120,11 @@ class BlocklistEngine:
         if hits is not None:
             return snapshot_explain(name, hits) or UNLISTED
         return UNLISTED
+
+    def fast_lists(self) -> tuple[MatchBoth, SuffixTable, Snapshot | None]:
+        """What a lookup in C needs, from one snapshot and one overlay (see gateway/dns)."""
+        match_both, overlay_table, _, _, snapshot = self._state
+        return match_both, overlay_table, snapshot
 
     def lookup_address(self, address: str) -> Verdict:
         """The verdict for a destination address, by the lists' address entries."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+import functools
 import json
 import mmap
 from dataclasses import dataclass
@@ -72,6 +74,21 @@ class Snapshot:
         tier = Tier.LIST_EXCEPTION if flags & EXCEPTION else Tier.LIST_BLOCK
         before, _, after = render_rule(source.format, "\0", flags).partition("\0")
         return (tier == Tier.LIST_BLOCK, tier, source.category, source.name, before, after)
+
+    @functools.cached_property
+    def fast_tables(self) -> tuple[bytes, bytes, tuple[str, ...]]:
+        """The hits' meaning as flat arrays, for answering blocked names in C.
+
+        Pairs as int32 (own, sub) attribution indexes (-1: none); per attribution a uint16,
+        0 when it does not block, else 1 + the index of its category in the tuple returned.
+        """
+        categories = tuple(sorted({parts[2] or "blocked" for parts in self._attr_parts}))
+        index = {category: i + 1 for i, category in enumerate(categories)}
+        pairs = array.array("i", [number for pair in self._pairs for number in pair])
+        blocking = array.array(
+            "H", [index[p[2] or "blocked"] if p[0] else 0 for p in self._attr_parts]
+        )
+        return pairs.tobytes(), blocking.tobytes(), categories
 
     @property
     def snapshot_id(self) -> str:

@@ -38,13 +38,15 @@ AAAA_NULL = b"\xc0\x0c" + struct.pack("!HHIH", QTYPE_AAAA, 1, BLOCKED_TTL, 16) +
 
 
 @functools.lru_cache(maxsize=64)
-def _a_answer(address: str) -> bytes:
+def a_answer(address: str) -> bytes:
+    """The A record of a blocked answer, pointing at the question's name."""
     return b"\xc0\x0c" + struct.pack("!HHIH", QTYPE_A, 1, BLOCKED_TTL, 4) + \
         ipaddress.IPv4Address(address).packed  # fmt: skip
 
 
 @functools.lru_cache(maxsize=64)
-def _opt_blocked(category: str) -> bytes:
+def opt_blocked(category: str) -> bytes:
+    """The OPT record with Extended DNS Error 15 "Blocked" and the category."""
     text = f"blocked: {category}".encode()
     ede = struct.pack("!HHH", EDE_OPTION, 2 + len(text), EDE_BLOCKED) + text
     return b"\x00" + struct.pack("!HHIH", QTYPE_OPT, EDNS_PAYLOAD, 0, len(ede)) + ede
@@ -69,14 +71,14 @@ def blocked_wire(
         rcode = 3
         authority = _soa(name, listed)
     elif mode in ("blockpage", "null") and qtype == QTYPE_A:
-        answer = _a_answer(lan_address if mode == "blockpage" else "0.0.0.0")
+        answer = a_answer(lan_address if mode == "blockpage" else "0.0.0.0")
     elif mode == "null" and qtype == QTYPE_AAAA:
         answer = AAAA_NULL
     else:
         authority = _soa(
             name, listed
         )  # no data for this type (HTTPS, SVCB, AAAA in blockpage mode)
-    opt = _opt_blocked(category) if has_opt else b""
+    opt = opt_blocked(category) if has_opt else b""
     flags = 0x8000 | (0x0100 if rd else 0) | 0x0080 | rcode  # QR, RD copied, RA
     header = HEADER.pack(qid, flags, 1, 1 if answer else 0, 1 if authority else 0, 1 if opt else 0)
     return header + question + answer + authority + opt

@@ -92,6 +92,10 @@ class DnsServer:
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _tcp_clients: int = 0
 
+    def __post_init__(self) -> None:
+        if self.front is not None:
+            self.front.count_into(self.counters)
+
     def answer_now(self, wire: bytes, client: str) -> bytes | Admission | None:
         """A reply (None for silence) if one is ready at once; else the Admission to go on with.
 
@@ -101,6 +105,8 @@ class DnsServer:
         if self.front is None:
             return Admission(Admit.PASS, None)
         admission = self.front.admit(wire, client)
+        if isinstance(admission, bytes):
+            return admission  # answered and counted in C
         if admission.admit is Admit.PASS:
             return admission
         self.counters.answered[admission.admit.value] += 1

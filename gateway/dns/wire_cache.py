@@ -50,6 +50,11 @@ class WireCache:
             self._table.clear()
             self._generation = generation
 
+    @property
+    def lookup(self) -> Callable[[bytes, float], tuple[bytes, str, str | None] | None]:
+        """The table's own lookup: (wire, now) to a stored reply; for callers in C."""
+        return self._table.lookup
+
     def answer(self, wire: bytes) -> Hit | None:
         """The stored reply to this query under its ID, TTLs aged; None if absent or expired."""
         found = self._table.lookup(wire, self.clock())
