@@ -43,6 +43,20 @@ class Admission(NamedTuple):
     generation: int = 0  # of the lists when admitted: an answer from older lists is not kept
 
 
+class FastLane(NamedTuple):
+    """What the UDP listener needs, once per batch, to answer most queries itself.
+
+    `known` holds the access answers already worked out per client (absent: ask the Front);
+    `answer` is FastAnswers.answer; `buckets` and `exempt` the rate limit when it is on.
+    """
+
+    known: dict[str, bool]
+    answer: Callable[[bytes, float], bytes | None]
+    now: float
+    buckets: TokenBuckets | None
+    exempt: NetworkSet
+
+
 class Front:
     """Access, rate limit and the wire cache, in that order; all synchronous."""
 
@@ -70,19 +84,33 @@ class Front:
             self.fast = FastAnswers(self.cache, self.blocker, counters)
             self._lists_seen = -1
 
-    def admit(self, wire: bytes, client: str) -> Admission | bytes:
-        """Decide one query from its bytes and its sender; bytes: answered and counted."""
+    def lane(self) -> FastLane | None:
+        """The fast answers for one batch of UDP queries, lists synced; None if there are none."""
+        fast, cache = self.fast, self.cache
+        if fast is None or cache is None:
+            return None
+        self._sync(cache)
+        return FastLane(self.allowed.known, fast.answer, cache.clock(), self.buckets, self.exempt)
+
+    def admit(self, wire: bytes, client: str, charged: bool = False) -> Admission | bytes:
+        """Decide one query from its bytes and its sender; bytes: answered and counted.
+
+        `charged`: the listener already took this query's token from the client's bucket.
+        """
         if client not in self.allowed:
             return Admission(Admit.DROP)
         buckets = self.buckets
-        if buckets is not None and client not in self.exempt and not buckets.allow(client):
+        if (
+            buckets is not None
+            and not charged
+            and client not in self.exempt
+            and not buckets.allow(client)
+        ):
             return Admission(Admit.REFUSE, parse_simple_query(wire))
         generation = 0
         cache = self.cache
         if cache is not None:
-            generation = self.generation()
-            if generation != self._lists_seen:
-                self._lists_changed(cache, generation)
+            generation = self._sync(cache)
             fast = self.fast
             if fast is not None:
                 reply = fast.answer(wire, cache.clock())  # most queries end here
@@ -99,11 +127,15 @@ class Front:
                 return Admission(Admit.ANSWERED, query, hit)
         return Admission(Admit.PASS, query, generation=generation)
 
-    def _lists_changed(self, cache: WireCache, generation: int) -> None:
-        cache.sync(generation)  # forget our own old answers
-        if self.fast is not None:
-            self.fast.use_current_lists()
-        self._lists_seen = generation
+    def _sync(self, cache: WireCache) -> int:
+        """The lists' generation, after following a change in them."""
+        generation = self.generation()
+        if generation != self._lists_seen:
+            cache.sync(generation)  # forget our own old answers
+            if self.fast is not None:
+                self.fast.use_current_lists()
+            self._lists_seen = generation
+        return generation
 
     def remember(
         self, admission: Admission, reply: bytes, outcome: str, category: str | None

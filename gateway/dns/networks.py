@@ -18,6 +18,11 @@ class NetworkSet:
         self._networks = netaddr.IPSet(networks)
         self._memo: dict[str, bool] = {}
 
+    @property
+    def known(self) -> dict[str, bool]:
+        """The answers worked out so far, by address text: a dict lookup for the hot path."""
+        return self._memo
+
     def __contains__(self, address: object) -> bool:
         key = str(address)
         verdict = self._memo.get(key)

@@ -18,7 +18,7 @@ from dnslib import EDNS0, QTYPE, RCODE, DNSRecord
 
 from gateway.dns.answers import error_reply
 from gateway.dns.counters import DnsCounters
-from gateway.dns.front import Admission, Admit, Front
+from gateway.dns.front import Admission, Admit, FastLane, Front
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
 from gateway.dns.udp_listener import UdpListener, bind_udp
@@ -96,15 +96,22 @@ class DnsServer:
         if self.front is not None:
             self.front.count_into(self.counters)
 
-    def answer_now(self, wire: bytes, client: str) -> bytes | Admission | None:
+    def lane(self) -> FastLane | None:
+        """The Front's fast answers for one batch of UDP queries (see UdpListener)."""
+        return self.front.lane() if self.front is not None else None
+
+    def answer_now(
+        self, wire: bytes, client: str, charged: bool = False
+    ) -> bytes | Admission | None:
         """A reply (None for silence) if one is ready at once; else the Admission to go on with.
 
-        The Admission goes to `answer_later`, which runs the resolver chain.
+        The Admission goes to `answer_later`, which runs the resolver chain. `charged`: the
+        client's rate limit was already applied to this query.
         """
         self.counters.queries += 1
         if self.front is None:
             return Admission(Admit.PASS, None)
-        admission = self.front.admit(wire, client)
+        admission = self.front.admit(wire, client, charged)
         if isinstance(admission, bytes):
             return admission  # answered and counted in C
         if admission.admit is Admit.PASS:
