@@ -12,9 +12,9 @@
  *
  * `lookup` is the reply table's (ReplyTable.lookup). A blocked answer is given here only when
  * it is plain: an ASCII name outside `skip_names`, no staff or never-block entry (any overlay
- * hit), exactly one listed suffix whose entry blocks. Everything else (exceptions, several
- * entries to rank, staff edits) goes on to the Python WireBlocker, which writes the same
- * bytes from the same parts: `a_record`, `aaaa_record`, `soa_tail` and `opts` come from
+ * hit), and listed suffixes that only block (the longest decides, as in Snapshot.explain).
+ * Everything else (list exceptions, staff edits) goes on to the Python WireBlocker, which
+ * writes the same bytes from the same parts: `a_record`, `aaaa_record`, `soa_tail` and `opts` come from
  * gateway/dns/blocked_wire.py, and the tests hold both writers to the same output.
  * Counted as the Python path counts: answered["answered"], answered[outcome], blocked[category].
  */
@@ -132,26 +132,38 @@ static int plain_block(FastAnswers *f, const char *name, Py_ssize_t len, Py_ssiz
     int result = -1;
     if (found == Py_None || !PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 2) goto done;
     PyObject *overlay_hits = PyTuple_GET_ITEM(found, 0), *hits = PyTuple_GET_ITEM(found, 1);
-    if (overlay_hits != Py_None || !PyList_Check(hits) || PyList_GET_SIZE(hits) != 1) goto done;
-    PyObject *hit = PyList_GET_ITEM(hits, 0);
-    if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 2) goto done;
-    Py_ssize_t key_len = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
-    Py_ssize_t pair = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
-    if (PyErr_Occurred()) {
-        result = -2;
-        goto done;
+    if (overlay_hits != Py_None || !PyList_Check(hits)) goto done;
+    /* As Snapshot.explain ranks: an exception beats every block (left to Python); among
+     * blocks the longest listed suffix, the most specific entry, decides. */
+    Py_ssize_t best_len = 0;
+    int best_category = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(hits); i++) {
+        PyObject *hit = PyList_GET_ITEM(hits, i);
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 2) goto done;
+        Py_ssize_t key_len = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 0));
+        Py_ssize_t pair = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 1));
+        if (PyErr_Occurred()) {
+            result = -2;
+            goto done;
+        }
+        if (pair < 0 || pair >= PyBytes_GET_SIZE(f->pairs) / 8 || key_len < 2 || key_len > len + 1)
+            goto done;
+        int32_t own_sub[2];
+        memcpy(own_sub, PyBytes_AS_STRING(f->pairs) + pair * 8, sizeof own_sub);
+        int32_t attr = key_len == len + 1 ? own_sub[0] : own_sub[1];
+        if (attr < 0) continue; /* this entry says nothing about this name */
+        if (attr >= PyBytes_GET_SIZE(f->attr_category) / 2) goto done;
+        uint16_t category;
+        memcpy(&category, PyBytes_AS_STRING(f->attr_category) + attr * 2, sizeof category);
+        if (category == 0 || category > PyTuple_GET_SIZE(f->categories)) goto done; /* exception */
+        if (key_len > best_len) {
+            best_len = key_len;
+            best_category = category;
+        }
     }
-    if (pair < 0 || pair >= PyBytes_GET_SIZE(f->pairs) / 8 || key_len < 2 || key_len > len + 1)
-        goto done;
-    int32_t own_sub[2];
-    memcpy(own_sub, PyBytes_AS_STRING(f->pairs) + pair * 8, sizeof own_sub);
-    int32_t attr = key_len == len + 1 ? own_sub[0] : own_sub[1];
-    if (attr < 0 || attr >= PyBytes_GET_SIZE(f->attr_category) / 2) goto done;
-    uint16_t category;
-    memcpy(&category, PyBytes_AS_STRING(f->attr_category) + attr * 2, sizeof category);
-    if (category == 0 || category > PyTuple_GET_SIZE(f->categories)) goto done;
-    *listed_len = key_len - 1;
-    result = category - 1;
+    if (best_len == 0) goto done;
+    *listed_len = best_len - 1;
+    result = best_category - 1;
 done:
     Py_DECREF(found);
     return result;

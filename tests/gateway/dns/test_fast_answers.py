@@ -23,7 +23,7 @@ from tests.filters.builders import TEST_NEVER_BLOCK, engine_for, publish_lists, 
 CLIENT = "10.77.0.5"
 LISTS = [
     (spec("judi", "gambling"), "judi.test\nslot.example\n"),
-    (spec("porn", "porn"), "bokep.test\n"),
+    (spec("porn", "porn"), "bokep.test\nwww.judi.test\n"),  # inside a gambling name: ranked
     (spec("allow", "gambling", "adblock"), "||judi.test^\n@@||ok.judi.test^\n@@||bebas.test^\n"),
 ]
 
@@ -47,7 +47,9 @@ def python_answer(front: Front, wire: bytes) -> bytes | None:
 @pytest.mark.parametrize("mode", ["blockpage", "nxdomain", "null"])
 @pytest.mark.parametrize("qtype", ["A", "AAAA", "HTTPS", "SVCB", "MX", "ANY"])
 @pytest.mark.parametrize("edns", [True, False])
-@pytest.mark.parametrize("asked", ["judi.test", "WWW.Judi.TEST", "a.b.slot.example", "bokep.test"])
+@pytest.mark.parametrize(
+    "asked", ["judi.test", "WWW.Judi.TEST", "a.www.judi.test", "a.b.slot.example", "bokep.test"]
+)
 def test_c_writes_the_python_blocked_reply(
     state_dir: Path, mode: str, qtype: str, edns: bool, asked: str
 ) -> None:
@@ -66,7 +68,7 @@ def listed_engine(tmp_path_factory: pytest.TempPathFactory) -> BlocklistEngine:
 @settings(max_examples=300, deadline=None)
 @given(
     labels=st.lists(st.from_regex(r"[a-zA-Z0-9-]{1,20}", fullmatch=True), max_size=4),
-    listed=st.sampled_from(["judi.test", "slot.example", "bokep.test"]),
+    listed=st.sampled_from(["judi.test", "www.judi.test", "slot.example", "bokep.test"]),
     qid=st.integers(0, 0xFFFF),
     rd=st.booleans(),
     qtype=st.sampled_from(["A", "AAAA", "HTTPS", "TXT", "CNAME"]),
