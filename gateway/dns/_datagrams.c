@@ -7,69 +7,25 @@
  *   receive(fd) -> list[(bytes, address)]     address as Python's socket module gives it
  *   send(fd, list[(bytes, address)]) -> int   how many went out; the rest are dropped, like UDP
  */
-#define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "udp_batch.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <string.h>
-#include <sys/socket.h>
-
-#define BATCH 64
-#define MAX_QUERY 4096 /* queries are small; a larger datagram is truncated and ignored */
-
-static char buffers[BATCH][MAX_QUERY];
-
-static PyObject *address_object(const struct sockaddr_storage *ss) {
-    char host[INET6_ADDRSTRLEN];
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-        return Py_BuildValue("(si)", host, ntohs(in->sin_port));
-    }
-    if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-        return Py_BuildValue("(siII)", host, ntohs(in6->sin6_port),
-                             (unsigned int)ntohl(in6->sin6_flowinfo),
-                             (unsigned int)in6->sin6_scope_id);
-    }
-    Py_RETURN_NONE;
-}
+static udp_batch received; /* one event loop per process reads through it */
 
 static PyObject *receive_batch(PyObject *self, PyObject *args) {
     (void)self;
     int fd;
     if (!PyArg_ParseTuple(args, "i", &fd)) return NULL;
-    struct mmsghdr msgs[BATCH];
-    struct iovec iovs[BATCH];
-    struct sockaddr_storage addrs[BATCH];
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < BATCH; i++) {
-        iovs[i].iov_base = buffers[i];
-        iovs[i].iov_len = MAX_QUERY;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-        msgs[i].msg_hdr.msg_name = &addrs[i];
-        msgs[i].msg_hdr.msg_namelen = sizeof addrs[i];
-    }
-    int got;
-    Py_BEGIN_ALLOW_THREADS
-    got = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-    Py_END_ALLOW_THREADS
-    if (got < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return PyList_New(0);
-        return PyErr_SetFromErrno(PyExc_OSError);
-    }
+    int got = receive_batch_into(fd, &received);
+    if (got < 0) return PyErr_SetFromErrno(PyExc_OSError);
     PyObject *out = PyList_New(0);
     if (out == NULL) return NULL;
     for (int i = 0; i < got; i++) {
-        if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue; /* no query is this big */
-        PyObject *address = address_object(&addrs[i]);
+        if (received.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue; /* no query is this big */
+        PyObject *address = address_object(&received.addrs[i]);
         if (address == NULL) goto fail;
-        PyObject *item = Py_BuildValue("(y#N)", buffers[i], (Py_ssize_t)msgs[i].msg_len, address);
+        PyObject *item = Py_BuildValue("(y#N)", received.buffers[i],
+                                       (Py_ssize_t)received.msgs[i].msg_len, address);
         if (item == NULL) goto fail;
         int bad = PyList_Append(out, item);
         Py_DECREF(item);

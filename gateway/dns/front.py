@@ -3,7 +3,9 @@
 Who may ask, how often, and whether the very same question was just answered: only the
 hotspot's own clients are answered (silence for the WAN side: not an open resolver, nothing to
 amplify); a client over `[dns].rate_limit` gets REFUSED; a repeated plain question is answered
-from the wire cache. Everything else goes on to the resolver chain.
+from the wire cache, a blocked name in bytes. Both run in one C call (FastAnswers) once the
+server has given the Front its counters; the Python steps stay for what that call declines.
+Everything else goes on to the resolver chain.
 """
 
 from __future__ import annotations
@@ -43,17 +45,20 @@ class Admission(NamedTuple):
     generation: int = 0  # of the lists when admitted: an answer from older lists is not kept
 
 
-class FastLane(NamedTuple):
-    """What the UDP listener needs, once per batch, to answer most queries itself.
+class LaneParts(NamedTuple):
+    """What the UDP listener's C callback needs to answer most queries itself (_udp_lane.c).
 
     `known` holds the access answers already worked out per client (absent: ask the Front);
-    `answer` is FastAnswers.answer; `buckets` and `exempt` the rate limit when it is on.
+    `answer` is FastAnswers.answer; `lists` the engine whose generation `sync` follows;
+    `allow` and `exempt` the rate limit, `allow` None when it is off.
     """
 
     known: dict[str, bool]
     answer: Callable[[bytes, float], bytes | None]
-    now: float
-    buckets: TokenBuckets | None
+    clock: Callable[[], float]
+    lists: object
+    sync: Callable[[], None]
+    allow: Callable[[str], bool] | None
     exempt: NetworkSet
 
 
@@ -84,13 +89,19 @@ class Front:
             self.fast = FastAnswers(self.cache, self.blocker, counters)
             self._lists_seen = -1
 
-    def lane(self) -> FastLane | None:
-        """The fast answers for one batch of UDP queries, lists synced; None if there are none."""
-        fast, cache = self.fast, self.cache
-        if fast is None or cache is None:
+    def lane_parts(self) -> LaneParts | None:
+        """What the UDP listener needs to answer in C; None when there are no fast answers."""
+        fast, cache, blocker = self.fast, self.cache, self.blocker
+        if fast is None or cache is None or blocker is None:
             return None
-        self._sync(cache)
-        return FastLane(self.allowed.known, fast.answer, cache.clock(), self.buckets, self.exempt)
+        allow = self.buckets.allow if self.buckets is not None else None
+        return LaneParts(self.allowed.known, fast.answer, cache.clock, blocker.engine,
+                         self.sync_lists, allow, self.exempt)  # fmt: skip
+
+    def sync_lists(self) -> None:
+        """Follow a change of the lists now (the listener's C callback calls it)."""
+        if self.cache is not None:
+            self._sync(self.cache)
 
     def admit(self, wire: bytes, client: str, charged: bool = False) -> Admission | bytes:
         """Decide one query from its bytes and its sender; bytes: answered and counted.

@@ -16,9 +16,10 @@ from typing import Any
 
 from dnslib import EDNS0, QTYPE, RCODE, DNSRecord
 
+from gateway.dns._udp_lane import UdpLane
 from gateway.dns.answers import error_reply
 from gateway.dns.counters import DnsCounters
-from gateway.dns.front import Admission, Admit, FastLane, Front
+from gateway.dns.front import Admission, Admit, Front
 from gateway.dns.model import DnsRequest, Outcome, Transport
 from gateway.dns.resolver import Resolver
 from gateway.dns.udp_listener import UdpListener, bind_udp
@@ -96,9 +97,16 @@ class DnsServer:
         if self.front is not None:
             self.front.count_into(self.counters)
 
-    def lane(self) -> FastLane | None:
-        """The Front's fast answers for one batch of UDP queries (see UdpListener)."""
-        return self.front.lane() if self.front is not None else None
+    def udp_lane(self, fd: int, rest: Callable[[list[Any]], None]) -> Callable[[], None] | None:
+        """A readable callback for a UDP socket answering the common queries in C, or None.
+
+        `rest` gets what the C callback leaves: [(wire, address, charged), ...].
+        """
+        parts = self.front.lane_parts() if self.front is not None else None
+        if parts is None:
+            return None
+        return UdpLane(fd, parts.known, parts.answer, parts.clock, parts.lists, parts.sync,
+                       parts.allow, parts.exempt, self.counters, rest)  # fmt: skip
 
     def answer_now(
         self, wire: bytes, client: str, charged: bool = False

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from gateway.dns import _datagrams
 from gateway.dns.counters import DnsCounters
-from gateway.dns.front import Admission, FastLane
+from gateway.dns.front import Admission
 
 BATCHES_PER_WAKEUP = 16  # then back to the loop, so TCP clients and slow answers get their turn
 BATCH = 64  # what _datagrams.receive returns at most
@@ -30,7 +30,7 @@ SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux's number; Python
 class _Answering(Protocol):
     counters: DnsCounters
 
-    def lane(self) -> FastLane | None: ...
+    def udp_lane(self, fd: int, rest: Callable[[list[Any]], None]) -> Callable[[], None] | None: ...
 
     def answer_now(self, wire: bytes, client: str, charged: bool) -> bytes | Admission | None: ...
 
@@ -74,7 +74,8 @@ class UdpListener:
         self.sock = sock
         self._fd = sock.fileno()
         self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(self._fd, self._on_readable)
+        lane = server.udp_lane(self._fd, self._answer_rest)  # C, when the Front answers fast
+        self._loop.add_reader(self._fd, lane if lane is not None else self._on_readable)
 
     def sockname(self) -> tuple[str, int]:
         """The bound address and port."""
@@ -99,41 +100,20 @@ class UdpListener:
             except OSError:
                 return  # e.g. an ICMP error queued on the socket: it is consumed; read on later
             replies: list[tuple[bytes, Any]] = []
-            lane = self.server.lane()
-            if lane is None:
-                for wire, address in received:
-                    self._answer_slowly(wire, address, replies, False)
-            else:
-                self._answer_batch(received, lane, replies)
+            for wire, address in received:
+                self._answer_slowly(wire, address, replies, False)
             if replies:
                 _datagrams.send(self._fd, replies)
             if len(received) < BATCH:
                 return
 
-    def _answer_batch(
-        self, received: list[tuple[bytes, Any]], lane: FastLane, replies: list[tuple[bytes, Any]]
-    ) -> None:
-        # The common case inlined, with no Python call but the rate limit's: at a low query
-        # rate every frame runs on cold CPU caches, and the Front's frames were most of what
-        # kept our tail above unbound's. Anything unusual goes through answer_now.
-        known, answer, now, buckets, exempt = lane
-        fast = 0
-        for wire, address in received:
-            client = address[0]
-            charged = False
-            if known.get(client):  # a hotspot client, as the Front decided earlier
-                if buckets is not None and client not in exempt:
-                    if not buckets.allow(client):
-                        self._answer_slowly(wire, address, replies, False)  # REFUSED
-                        continue
-                    charged = True
-                reply = answer(wire, now)
-                if reply is not None:
-                    replies.append((reply, address))
-                    fast += 1
-                    continue
+    def _answer_rest(self, rest: list[tuple[bytes, Any, bool]]) -> None:
+        """What the C callback left: each through the Front (`charged`: token already taken)."""
+        replies: list[tuple[bytes, Any]] = []
+        for wire, address, charged in rest:
             self._answer_slowly(wire, address, replies, charged)
-        self.server.counters.queries += fast
+        if replies:
+            _datagrams.send(self._fd, replies)
 
     def _answer_slowly(
         self, wire: bytes, address: Any, replies: list[tuple[bytes, Any]], charged: bool

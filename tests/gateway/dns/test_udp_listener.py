@@ -15,7 +15,7 @@ from gateway.dns.counters import DnsCounters
 from gateway.dns.front import Front
 from gateway.dns.server import DnsServer
 from gateway.dns.wire_cache import WireCache
-from tests.filters.builders import engine_for, spec
+from tests.filters.builders import engine_for, publish_lists, spec
 from tests.gateway.dns.test_transport import _Echo
 
 
@@ -127,5 +127,25 @@ def test_a_query_the_fast_lane_passes_on_is_not_charged_twice(state_dir: Path) -
         finally:
             await server.close()
         assert rcodes == [RCODE.NXDOMAIN] * 10  # ten tokens for ten queries, not twenty
+
+    asyncio.run(asyncio.wait_for(main(), 20))
+
+
+def test_the_c_callback_follows_a_change_of_lists(state_dir: Path) -> None:
+    async def main() -> None:
+        server = _listed_server(state_dir, rate_limit=0)
+        assert server.front is not None and server.front.blocker is not None
+        engine = server.front.blocker.engine
+        ((_, port),) = await server.start([("127.0.0.1", 0)])
+        try:
+            before = await _ask_in_turn(port, ["judi.test", "baru.test"])
+            publish_lists(state_dir, [(spec("judi", "gambling"), "baru.test\n")])
+            assert engine.refresh()
+            after = await _ask_in_turn(port, ["judi.test", "baru.test"])
+        finally:
+            await server.close()
+        assert before == [RCODE.NXDOMAIN, RCODE.SERVFAIL]  # baru.test: upstream unreachable
+        assert after == [RCODE.SERVFAIL, RCODE.NXDOMAIN]
+        assert server.counters.queries == 4
 
     asyncio.run(asyncio.wait_for(main(), 20))
