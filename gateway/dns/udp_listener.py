@@ -3,8 +3,10 @@
 asyncio's datagram transport makes one recvfrom, one sendto and one callback per query; at
 the rates a busy hotspot and the benchmark reach, that cost more than answering. This listener
 waits for the socket with the event loop, then moves up to 64 datagrams per system call each way
-(recvmmsg and sendmmsg, in `_datagrams`). Queries that need the resolver chain are answered by
-a task and sent alone when their answer is ready.
+(recvmmsg and sendmmsg). When the Front answers in C, the event loop calls the C callback of
+`_udp_lane` directly, which answers the common queries with no Python frame and hands the
+rest to `_answer_rest`; otherwise `_on_readable` (with `_datagrams`) does the same in Python.
+Queries that need the resolver chain are answered by a task and sent alone when ready.
 """
 
 from __future__ import annotations
