@@ -19,7 +19,7 @@ MODES = {"nxdomain": 0, "blockpage": 1, "null": 2}
 
 
 class FastAnswers:
-    """The wire cache and the blocked answers that need no ranking, counted as the Front would."""
+    """The wire cache and the blocked answers needing no exception or staff edit, counted alike."""
 
     def __init__(self, cache: WireCache, blocker: WireBlocker, counters: DnsCounters) -> None:
         self.engine: BlocklistEngine = blocker.engine

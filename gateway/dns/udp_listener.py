@@ -18,7 +18,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from gateway.dns import _datagrams
-from gateway.dns.counters import DnsCounters
 from gateway.dns.front import Admission
 
 BATCHES_PER_WAKEUP = 16  # then back to the loop, so TCP clients and slow answers get their turn
@@ -30,8 +29,6 @@ SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux's number; Python
 
 
 class _Answering(Protocol):
-    counters: DnsCounters
-
     def udp_lane(self, fd: int, rest: Callable[[list[Any]], None]) -> Callable[[], None] | None: ...
 
     def answer_now(self, wire: bytes, client: str, charged: bool) -> bytes | Admission | None: ...

@@ -93,7 +93,7 @@ def test_any_name_under_a_listed_one_gets_the_same_bytes(
     "asked",
     [
         "bebas.test",  # only an allowlist exception: the Python path decides
-        "x.ok.judi.test",  # listed twice (a block, an exception under it): ranked in Python
+        "x.ok.judi.test",  # a block and an exception over it: the Python path decides
         "use-application-dns.net",  # a special name, answered by the chain
         "allowed.test",  # not listed: the chain (upstream)
     ],
